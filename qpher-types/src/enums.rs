@@ -241,7 +241,10 @@ mod tests {
         assert_eq!(Algorithm::from_wire("X-Wing"), Algorithm::XWing);
         assert_eq!(KeyStatus::from_wire("retired"), KeyStatus::Retired);
         assert_eq!(HashAlgorithm::from_wire("SHA-384").digest_len(), Some(48));
-        assert_eq!(EncryptMode::from_wire("deterministic"), EncryptMode::Deterministic);
+        assert_eq!(
+            EncryptMode::from_wire("deterministic"),
+            EncryptMode::Deterministic
+        );
     }
 
     #[test]

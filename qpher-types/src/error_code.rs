@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn unknown_for_status_text() {
-        assert_eq!(ErrorCode::unknown_for_status(502).as_str(), "ERR_UNKNOWN_502");
+        assert_eq!(
+            ErrorCode::unknown_for_status(502).as_str(),
+            "ERR_UNKNOWN_502"
+        );
         assert!(!ErrorCode::unknown_for_status(502).is_known());
     }
 
@@ -97,8 +100,10 @@ mod tests {
 
     #[test]
     fn only_sig022_is_permanent() {
-        let permanent: Vec<&ErrorCode> =
-            ErrorCode::KNOWN.iter().filter(|code| code.is_permanent()).collect();
+        let permanent: Vec<&ErrorCode> = ErrorCode::KNOWN
+            .iter()
+            .filter(|code| code.is_permanent())
+            .collect();
         assert_eq!(permanent, [&ErrorCode::Sig022]);
     }
 }

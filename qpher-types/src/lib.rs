@@ -37,7 +37,12 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod base64;
 mod enums;
