@@ -242,6 +242,9 @@ impl<O: Operation> Call<O> {
         let mut error = Error::new(error_kind, message)
             .with_code(code)
             .with_request_id(Some(self.request_id.clone()));
+        if let Some(status) = synthesized_status(kind) {
+            error = error.with_status(status);
+        }
         if let Some(source) = source {
             error = error.with_source(source);
         }
@@ -285,6 +288,17 @@ impl<O: Operation> Call<O> {
             header_request_id(headers),
         )
         .with_attempts(self.attempts)
+    }
+}
+
+/// Returns the status the official SDKs report for a failure without a response: 503 for a
+/// connection failure and 504 for a timeout, matching the codes `ERR_SERVICE_001` and
+/// `ERR_TIMEOUT_001`.
+fn synthesized_status(kind: TransportErrorKind) -> Option<u16> {
+    match kind {
+        TransportErrorKind::Connect | TransportErrorKind::Io => Some(503),
+        TransportErrorKind::Timeout => Some(504),
+        TransportErrorKind::ResponseTooLarge => None,
     }
 }
 

@@ -199,7 +199,11 @@ impl Error {
         &self.inner.message
     }
 
-    /// Returns the HTTP status, or `None` when no response arrived.
+    /// Returns the HTTP status of the error response.
+    ///
+    /// When no response arrived, this is the status the official SDKs report for the
+    /// failure: 503 for a connection failure and 504 for a timeout. A response over the size
+    /// cap and errors raised before sending have none.
     pub fn status_code(&self) -> Option<u16> {
         self.inner.status
     }
