@@ -29,7 +29,7 @@ use crate::response::{header_request_id, parse_error, parse_success};
 use crate::retry::{Decision, Failure, RetryClass, RetryState, StopReason, parse_retry_after};
 use crate::{CallIds, Config, Error, ErrorKind, Operation, TransportError, TransportErrorKind};
 
-/// What the driver does after an attempt.
+/// The driver's next action after an attempt.
 #[derive(Debug)]
 pub enum Step<T> {
     /// The call is over: return this result.
@@ -38,7 +38,7 @@ pub enum Step<T> {
     Retry {
         /// How long to wait before the next attempt.
         delay: Duration,
-        /// What went wrong in the attempt that just failed, for logging.
+        /// The failure of the attempt that just ended, for logging.
         error: Error,
     },
 }

@@ -30,7 +30,7 @@ pub enum ErrorKind {
     Timeout,
     /// Another 4xx status the SDK has no specific kind for (405, 413, ...).
     Rejected,
-    /// The service answered with a redirect; the client never follows redirects.
+    /// A 3xx response: the client never follows redirects.
     Redirect,
     /// A response that is not the documented JSON.
     MalformedResponse,
@@ -241,7 +241,7 @@ impl Error {
     }
 
     /// Returns `true` when a key-lifecycle change (generate, rotate, retire) may or may not
-    /// have happened: the request was sent but no definite answer arrived.
+    /// have happened, because the request was sent but no definite response arrived.
     ///
     /// List the keys to see the current state before trying again.
     pub fn is_outcome_unknown(&self) -> bool {

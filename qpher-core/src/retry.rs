@@ -16,7 +16,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Delay before the first retry; each later retry doubles it.
 pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(500);
 
-/// Longest delay between two attempts, and the longest `Retry-After` the client waits for.
+/// Maximum delay between two attempts, and the maximum `Retry-After` the client honours.
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// How failed calls are retried.
@@ -24,8 +24,8 @@ pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(10);
 /// The schedule is `base_delay × 2^n` capped at `max_delay` (0.5 s, 1 s, 2 s, ... 10 s by
 /// default). With jitter on (the default) each delay is drawn between half and all of the
 /// schedule's value, so clients that failed together do not retry together. A
-/// `Retry-After` header within `max_delay` raises the delay to at least what the service
-/// asked; one beyond it stops the call with the rate-limit error, carrying the delay.
+/// `Retry-After` header within `max_delay` raises the delay to at least the requested wait.
+/// A longer one stops the call with the rate-limit error, which carries the delay.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_retries: u32,
@@ -48,7 +48,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that never retries.
+    /// Returns a policy that never retries.
     pub fn disabled() -> Self {
         Self::default().max_retries(0)
     }
@@ -180,10 +180,10 @@ pub enum RetryClass {
     LifecycleMutation,
 }
 
-/// One failed attempt, as the retry state machine sees it.
+/// One failed attempt, as input to the retry state machine.
 #[derive(Clone, Copy, Debug)]
 pub enum Failure<'a> {
-    /// The service answered with an error status.
+    /// The service returned an error status.
     Status {
         /// The HTTP status.
         status: u16,
@@ -196,7 +196,7 @@ pub enum Failure<'a> {
     Transport(crate::TransportErrorKind),
 }
 
-/// What to do after a failed attempt.
+/// The retry decision after a failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Wait this long, then send the same request again.
@@ -205,7 +205,7 @@ pub enum Decision {
     Stop(StopReason),
 }
 
-/// Why the state machine stopped retrying.
+/// The reason the state machine stopped retrying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
     /// The failure is not transient.
@@ -338,7 +338,8 @@ mod tests {
         assert_eq!(jittered(delay, 0), Duration::from_secs(4));
         assert_eq!(jittered(delay, u64::MAX), delay);
         let middle = jittered(delay, u64::MAX / 2);
-        assert!(middle > Duration::from_secs(5) && middle < Duration::from_secs(7));
+        assert!(middle > Duration::from_secs(5));
+        assert!(middle < Duration::from_secs(7));
         assert_eq!(jittered(Duration::MAX, u64::MAX), Duration::MAX);
     }
 

@@ -37,7 +37,7 @@ macro_rules! string_enum {
         }
 
         impl $name {
-            /// Every value this version of the SDK knows, in declaration order.
+            /// Every value this version of the SDK recognizes, in declaration order.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),*];
 
             /// Returns the wire text of this value.
@@ -56,7 +56,7 @@ macro_rules! string_enum {
                 }
             }
 
-            /// Returns `true` when this version of the SDK knows the value.
+            /// Returns `true` when this version of the SDK recognizes the value.
             pub fn is_known(&self) -> bool {
                 !matches!(self, $name::Other(_))
             }

@@ -1,6 +1,6 @@
 //! Wire models of the Qpher post-quantum cryptography API.
 //!
-//! This crate holds the exact JSON shapes of every endpoint, the error envelopes and the
+//! This crate contains the exact JSON shapes of every endpoint, the error envelopes and the
 //! error codes, with serde only: no HTTP, no IO. The Qpher clients use it to talk to the
 //! service, and servers that proxy or emulate Qpher use the same types, so every model
 //! both serializes and deserializes.

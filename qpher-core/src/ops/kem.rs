@@ -14,7 +14,7 @@ use crate::{Error, ErrorKind, RetryClass};
 /// Room for the JSON punctuation and the short fields around the base64 payload.
 const JSON_OVERHEAD: usize = 128;
 
-/// The algorithm a response names, else the one requested, else the service default.
+/// Returns the algorithm a response names, else the one requested, else the service default.
 fn kem_algorithm(response: Option<Algorithm>, request: Option<&Algorithm>) -> Algorithm {
     response
         .or_else(|| request.cloned())
@@ -225,7 +225,7 @@ pub struct WrapResult {
     pub key_version: u32,
     /// The algorithm that wrapped.
     pub algorithm: Algorithm,
-    /// How the key was wrapped, such as `KEM-DEM`.
+    /// The wrapping method, such as `KEM-DEM`.
     pub wrapping_method: Option<String>,
     /// The service's request id.
     pub request_id: Option<String>,
