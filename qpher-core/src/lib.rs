@@ -54,6 +54,7 @@
 )]
 
 mod api_key;
+mod api_macro;
 mod call;
 mod config;
 mod error;
