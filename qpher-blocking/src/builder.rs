@@ -1,0 +1,199 @@
+//! [`ClientBuilder`]: the settings of a [`Client`], validated by the core's `ConfigBuilder`,
+//! plus the ureq-specific ones (extra root certificates, the sleep hook).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use qpher_core::{Config, ConfigBuilder, Error, ErrorKind, RetryPolicy};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+use crate::Client;
+
+/// A shared sleep hook.
+pub(crate) type SleepFn = Arc<dyn Fn(Duration) + Send + Sync>;
+
+/// Builder of a [`Client`]; see each setter for its default.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use qpher_blocking::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_key("qph_example_key")
+///     .base_url("http://127.0.0.1:8787")
+///     .timeout(Duration::from_secs(10))
+///     .retry_policy(RetryPolicy::default().jitter(false))
+///     .max_retries(2)
+///     .build()?;
+/// # Ok::<(), qpher_blocking::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    config: ConfigBuilder,
+    root_certificates: Vec<Vec<u8>>,
+    sleep: Option<SleepFn>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("sleep_impl", &self.sleep.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Sets the API key. Default: the `QPHER_API_KEY` environment variable.
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.config = self.config.api_key(api_key);
+        self
+    }
+
+    /// Sets the base URL. Default: `QPHER_BASE_URL`, else
+    /// [`DEFAULT_BASE_URL`](qpher_core::DEFAULT_BASE_URL).
+    ///
+    /// Plain `http://` is accepted only for loopback hosts unless
+    /// [`ClientBuilder::allow_insecure_http`] is set. Redirects are never followed, so the
+    /// API key goes only to this origin.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.config = self.config.base_url(base_url);
+        self
+    }
+
+    /// Sets the time allowed for one attempt: connecting, sending and reading the whole
+    /// response body. Default: [`DEFAULT_TIMEOUT`](qpher_core::DEFAULT_TIMEOUT), 30 seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config = self.config.timeout(timeout);
+        self
+    }
+
+    /// Sets how many times a failed call is retried; 3 (the default) means at most 4
+    /// attempts, and 0 disables retries.
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.config = self.config.max_retries(max_retries);
+        self
+    }
+
+    /// Replaces the retry policy (schedule, jitter, lifecycle retries). Call it before
+    /// [`ClientBuilder::max_retries`], which edits the policy set here.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config = self.config.retry_policy(policy);
+        self
+    }
+
+    /// Sets the largest response body the client reads; a larger one fails with
+    /// [`ErrorKind::ResponseTooLarge`] without being buffered. Default:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](qpher_core::DEFAULT_MAX_RESPONSE_BYTES), 16 MiB.
+    pub fn max_response_bytes(mut self, max_response_bytes: usize) -> Self {
+        self.config = self.config.max_response_bytes(max_response_bytes);
+        self
+    }
+
+    /// Appends a product token to the `user-agent` header, such as `my-app/1.2`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.config = self.config.user_agent_suffix(suffix);
+        self
+    }
+
+    /// Allows a plain `http://` base URL on a host that is not loopback. Default: off,
+    /// because the API key would cross the network in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.config = self.config.allow_insecure_http(allow);
+        self
+    }
+
+    /// Trusts the root certificates in `pem` (one or more PEM `CERTIFICATE` blocks) in
+    /// addition to the built-in Mozilla roots, for example a TLS-intercepting proxy's CA.
+    /// Checked in [`ClientBuilder::build`].
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Replaces the sleep between attempts, which is `std::thread::sleep` by default.
+    /// Tests use it to record the retry delays without waiting.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let delays = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    /// let recorded = Arc::clone(&delays);
+    /// let builder = qpher_blocking::Client::builder().sleep_impl(move |delay| {
+    ///     recorded.lock().unwrap().push(delay);
+    /// });
+    /// ```
+    pub fn sleep_impl(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// Validates every setting, reading unset ones from the environment, and builds the
+    /// client with its connection pool.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error of kind [`ErrorKind::Configuration`] that names the invalid setting.
+    pub fn build(self) -> Result<Client, Error> {
+        let config = self.config.build()?;
+        let agent = agent(&config, &self.root_certificates)?;
+        Ok(Client::from_parts(config, agent, self.sleep))
+    }
+}
+
+/// Builds the ureq agent: no redirects, status codes returned as responses, one deadline
+/// per attempt, rustls with the Mozilla roots plus the extra ones.
+fn agent(config: &Config, root_certificates: &[Vec<u8>]) -> Result<ureq::Agent, Error> {
+    let mut tls = TlsConfig::builder();
+    if !root_certificates.is_empty() {
+        tls = tls.root_certs(root_certs(root_certificates)?);
+    }
+
+    let agent_config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(config.timeout()))
+        .tls_config(tls.build())
+        .build();
+    Ok(agent_config.into())
+}
+
+/// Returns the Mozilla roots followed by every certificate in `root_certificates`.
+///
+/// ureq uses either its built-in roots or a given list, so adding a root means giving the
+/// whole list. The built-in part comes from `webpki-root-certs`, the same Mozilla set.
+fn root_certs(root_certificates: &[Vec<u8>]) -> Result<RootCerts, Error> {
+    let mut certificates: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+
+    for pem in root_certificates {
+        let before = certificates.len();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(PemItem::Certificate(certificate)) => certificates.push(certificate),
+                Ok(_) => {}
+                Err(error) => {
+                    return Err(Error::new(
+                        ErrorKind::Configuration,
+                        "add_root_certificate_pem: the input is not valid PEM",
+                    )
+                    .with_source(error));
+                }
+            }
+        }
+        if certificates.len() == before {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "add_root_certificate_pem: the input holds no CERTIFICATE block",
+            ));
+        }
+    }
+
+    Ok(RootCerts::from(certificates))
+}
