@@ -239,7 +239,7 @@ pub fn ml_dsa_verify(public_key: &[u8], message: &[u8], context: &[u8], signatur
     ml_dsa_65::verify(&public_key, message, context, &signature).is_ok()
 }
 
-/// Where the randomness of a KEM-DEM encryption comes from.
+/// Source of the encapsulation randomness and IV of a KEM-DEM encryption.
 pub enum SealRandomness<'a> {
     /// Fresh encapsulation randomness and IV from the system generator.
     Fresh,
@@ -254,9 +254,9 @@ pub enum SealRandomness<'a> {
 /// Encrypts `payload` to an ML-KEM-768 public key: the blob layout is
 /// `format ‖ KEM ciphertext (1088) ‖ IV (12) ‖ AES-256-GCM ciphertext ‖ tag (16)`.
 ///
-/// The AES key is HKDF-SHA256 of the shared secret; the associated data binds the format
-/// byte, the algorithm and the key version, so a blob is only accepted for the same
-/// operation and key version.
+/// The AES key is HKDF-SHA256 of the shared secret. The associated data binds the format
+/// byte, the algorithm and the key version, so a blob opens only for the same operation
+/// and key version.
 pub fn kem_dem_seal(
     format: u8,
     public_key: &[u8],

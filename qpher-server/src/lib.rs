@@ -2,7 +2,7 @@
 //!
 //! It serves the KEM, signature and key-management endpoints of the Qpher API with
 //! ML-KEM-768 (`Kyber768`) and ML-DSA-65 (`Dilithium3`), keeps versioned keys in SQLite
-//! with private keys sealed under a master key, and answers in the documented JSON
+//! with private keys sealed under a master key, and responds in the documented JSON
 //! envelopes. Use it as the peer of SDK tests, or run the `qpher-server` binary for local
 //! development. It is a development server: there is no HSM, and in persistent mode the
 //! master key lives on disk next to the database unless it is given in the environment.

@@ -28,8 +28,8 @@ struct Cli {
     #[arg(long, conflicts_with = "data_dir")]
     in_memory: bool,
 
-    /// Limit each tenant to this many requests per second; past it the server answers
-    /// 429 ERR_RATE_LIMIT_001 with Retry-After.
+    /// Limit each tenant to this many requests per second; past it the server responds
+    /// with 429 ERR_RATE_LIMIT_001 with Retry-After.
     #[arg(long, value_name = "REQUESTS_PER_SECOND")]
     rate_limit: Option<f64>,
 

@@ -34,9 +34,9 @@ struct Provisioned {
 
 /// Opens the store of `config` and makes sure the first tenant has a usable API key.
 ///
-/// On first start this creates the tenant and a key. A persistent server writes the key to
-/// the `api-key` file; on later starts it reads that file back, and mints a new key for the
-/// first tenant when the file is missing or its key was revoked.
+/// On first start this creates the tenant and a key, which a persistent server writes to
+/// the `api-key` file. Later starts read that file back. When the file is missing or its
+/// key was revoked, a new key is created for the first tenant.
 fn provision(config: &ServerConfig) -> Result<Provisioned, ServerError> {
     let (store, data_dir) = match &config.storage {
         Storage::InMemory => {
@@ -220,7 +220,7 @@ fn create_tenant_with_key(store: &Store) -> Result<String, ServerError> {
 
 /// A server serving on the runtime that started it.
 ///
-/// Dropping it without [`RunningServer::shutdown`] also asks the server to stop, without
+/// Dropping it without [`RunningServer::shutdown`] also signals the server to stop, without
 /// waiting for it.
 pub struct RunningServer {
     local_addr: SocketAddr,
@@ -310,7 +310,7 @@ impl Drop for RunningServer {
     }
 }
 
-/// What the caller's thread keeps of a server running in the background.
+/// Address, key and store of a background server, kept on the caller's thread.
 struct ServerHandle {
     local_addr: SocketAddr,
     api_key: Zeroizing<String>,

@@ -106,10 +106,10 @@ pub enum StoreError {
     NewerSchema {
         /// The schema version in the file.
         found: u32,
-        /// The newest schema version this build knows.
+        /// The newest schema version this build supports.
         supported: u32,
     },
-    /// A row holds a value this build cannot read.
+    /// A row contains a value this build cannot read.
     #[error("the database holds an unreadable value: {0}")]
     Corrupt(String),
 }
@@ -341,7 +341,7 @@ impl Store {
     /// transaction.
     ///
     /// With an idempotency key that was seen within 24 hours, the stored response is
-    /// returned without running `operation`; a different fingerprint under the same key
+    /// returned without running `operation`. A different fingerprint under the same key
     /// is [`StoreError::IdempotencyConflict`]. Failed operations are not stored, so a
     /// retry runs them again.
     pub(crate) fn run_lifecycle(

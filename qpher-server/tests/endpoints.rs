@@ -532,6 +532,15 @@ async fn key_lifecycle() {
         .await;
     reply.assert_error(404, "ERR_NOT_FOUND_001");
 
+    // Retiring a retired key changes nothing.
+    let reply = client
+        .post(
+            "/api/v1/kms/keys/retire",
+            json!({"algorithm": "Kyber768", "key_version": 1}),
+        )
+        .await;
+    assert_eq!(reply.ok()["status"], "retired");
+
     // Rotate with no active key: 404. Retire a missing version: 404.
     let reply = client
         .post("/api/v1/kms/keys/rotate", json!({"algorithm": "Kyber768"}))

@@ -34,7 +34,8 @@ use extract::TenantId;
 use crate::ratelimit::{RateLimiter, retry_after_seconds};
 use crate::store::Store;
 
-/// Longest client-supplied `X-Request-ID` that is echoed; longer ones are replaced.
+/// Maximum length of a client-supplied `X-Request-ID` that is echoed. Longer ones are
+/// replaced by a new UUID.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
 /// State shared by every handler.
