@@ -20,7 +20,7 @@ use crate::op::Op;
 /// The result of one call: the result's fields as JSON, or the client's error.
 pub type Outcome = Result<Value, qpher_core::Error>;
 
-/// Time allowed for one attempt unless a test sets another; mock servers answer at once.
+/// Time allowed for one attempt unless a test sets another. Mock servers respond at once.
 const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which client runs a case.
@@ -154,8 +154,8 @@ impl Settings {
     }
 }
 
-/// Calls `$op` on `$client` and normalizes the result; `await` as the last argument awaits
-/// each call, so one match serves both flavours.
+/// Calls `$op` on `$client` and normalizes the result. With `await` as the last argument it
+/// awaits each call, so one match serves both flavours.
 macro_rules! execute {
     ($client:ident, $op:expr $(, $await:tt)?) => {{
         let (op, algorithm) = $op.into_parts();
@@ -240,7 +240,7 @@ pub fn run(flavour: Flavour, settings: &Settings, op: Op) -> Outcome {
 
 /// Runs `ops` in order through one client of `flavour`.
 ///
-/// The delay log of `settings` is cleared first, so afterwards it holds this run's delays.
+/// The delay log of `settings` is cleared first, so afterwards it contains this run's delays.
 /// The blocking client runs on a thread of its own and the async one on a current-thread
 /// runtime, so no blocking call ever occupies a tokio worker. Both inherit the caller's
 /// `tracing` dispatcher.

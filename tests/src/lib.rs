@@ -14,15 +14,17 @@ mod flavour;
 mod mock;
 mod op;
 mod scripted;
+mod wire;
 
 pub use capture::{Capture, capture_tracing};
 pub use fixtures::{
     API_KEY, BINARY_FORMS_LEN, Canary, b64, error_body, is_uuid, secret_forms, success_body,
 };
 pub use flavour::{Flavour, Outcome, Settings, run, run_many};
-pub use mock::{Recorded, RecordedRequest, last_request, recording_mock};
+pub use mock::{Recorded, RecordedRequest, last_request, recording_mock, recording_route};
 pub use op::Op;
-pub use scripted::{Action, ScriptedServer, http_response, refused_url};
+pub use scripted::{Action, MAX_HOLD, SERVER_LIFETIME, ScriptedServer, http_response, refused_url};
+pub use wire::{WireCase, check_all, check_case};
 
 /// The `qpher-core` error that both clients return.
 pub use qpher_core::Error;

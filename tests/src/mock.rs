@@ -1,4 +1,4 @@
-//! [`RecordedRequest`] and an `httpmock` mock that records every request it answers.
+//! [`RecordedRequest`] and an `httpmock` mock that records every request it serves.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -78,13 +78,34 @@ impl RecordedRequest {
 /// Requests recorded by a mock, shared with the mock's matcher.
 pub type Recorded = Arc<Mutex<Vec<RecordedRequest>>>;
 
-/// Creates a mock that answers every request with `status`, `headers` and `body`, and
+/// Creates a mock that responds to every request with `status`, `headers` and `body`, and
 /// records each request it sees.
 ///
 /// Assert the number of requests with `Mock::calls`: the recording is for contents, because
 /// `httpmock` may run a matcher more than once per request.
 pub fn recording_mock<'a>(
     server: &'a MockServer,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (Mock<'a>, Recorded) {
+    mount(server, None, status, headers, body)
+}
+
+/// Creates a mock like [`recording_mock`] that matches only requests for `path`.
+pub fn recording_route<'a>(
+    server: &'a MockServer,
+    path: &str,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (Mock<'a>, Recorded) {
+    mount(server, Some(path), status, headers, body)
+}
+
+fn mount<'a>(
+    server: &'a MockServer,
+    path: Option<&str>,
     status: u16,
     headers: &[(&str, &str)],
     body: &[u8],
@@ -97,7 +118,11 @@ pub fn recording_mock<'a>(
         .collect();
     let body = body.to_vec();
 
-    let mock = server.mock(move |when, then| {
+    let path = path.map(str::to_owned);
+    let mock = server.mock(move |mut when, then| {
+        if let Some(path) = path {
+            when = when.path(path);
+        }
         when.is_true(move |request: &HttpMockRequest| {
             sink.lock()
                 .unwrap_or_else(PoisonError::into_inner)

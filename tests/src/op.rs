@@ -6,7 +6,7 @@ use qpher_types::{Algorithm, HashAlgorithm, KeyStatus};
 /// One client call with its arguments.
 ///
 /// KEM and signature operations go through the client's default view, which leaves
-/// `algorithm` off the wire; wrap one in [`Op::WithAlgorithm`] to call it through
+/// `algorithm` off the wire. Wrap one in [`Op::WithAlgorithm`] to call it through
 /// `with_algorithm`.
 #[derive(Clone, Debug)]
 pub enum Op {

@@ -1,4 +1,4 @@
-//! [`ScriptedServer`]: a raw TCP listener on 127.0.0.1 that answers each connection with the
+//! [`ScriptedServer`]: a raw TCP listener on 127.0.0.1 that serves each connection with the
 //! next scripted [`Action`] and records every request.
 //!
 //! Each action serves one connection and closes it, so every attempt of a client opens a
@@ -16,16 +16,16 @@ use socket2::SockRef;
 
 use crate::mock::RecordedRequest;
 
-/// Longest time the server waits for connections before it stops.
+/// Maximum time the server waits for connections before it stops.
 pub const SERVER_LIFETIME: Duration = Duration::from_secs(10);
 
-/// Longest time one action keeps a connection open.
+/// Maximum time one action keeps a connection open.
 pub const MAX_HOLD: Duration = Duration::from_secs(5);
 
 /// Largest request head or body the server reads.
 const MAX_REQUEST_BYTES: usize = 1 << 20;
 
-/// How the server answers one connection, after reading the request.
+/// How the server responds on one connection, after reading the request.
 #[derive(Clone, Debug)]
 pub enum Action {
     /// Writes the bytes, then closes the connection.
@@ -42,7 +42,7 @@ pub enum Action {
         len: usize,
     },
     /// Sends a 200 chunked head, then chunks until the client stops reading or
-    /// [`MAX_HOLD`] passes; the final empty chunk never comes.
+    /// [`MAX_HOLD`] passes. The final empty chunk is never sent.
     EndlessChunks,
 }
 
@@ -54,7 +54,7 @@ pub struct ScriptedServer {
 }
 
 impl ScriptedServer {
-    /// Starts a server that answers the next connections with `script`, one action each.
+    /// Starts a server that serves the next connections with `script`, one action each.
     pub fn start(script: Vec<Action>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         listener

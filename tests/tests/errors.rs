@@ -24,7 +24,7 @@ fn encrypt() -> Op {
     }
 }
 
-/// Runs `op` against a server answering `status` with `headers` and `body`, without
+/// Runs `op` against a server that responds with `status`, `headers` and `body`, without
 /// retries, and returns the error and the number of requests the server received.
 fn error_for(
     flavour: Flavour,

@@ -42,7 +42,7 @@ fn retire() -> Op {
     }
 }
 
-/// An error response with the usual envelope and any extra headers.
+/// Returns an action that sends an error response with the usual envelope and `headers`.
 fn failure(status: u16, headers: &[(&str, &str)]) -> Action {
     let body = error_body("ERR_TEST_001", "try again", "req-failed").to_string();
     Action::Send(http_response(status, headers, body.as_bytes()))
