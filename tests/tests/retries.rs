@@ -373,3 +373,34 @@ fn refused_retried() {
         );
     }
 }
+
+#[test]
+fn timeout_retried() {
+    for flavour in Flavour::ALL {
+        let server = ScriptedServer::start(vec![Action::SendThenStall(Vec::new()), encrypt_ok()]);
+        let settings = Settings::new(server.url()).timeout(Duration::from_millis(300));
+
+        run(flavour, &settings, encrypt()).unwrap_or_else(|error| panic!("{flavour:?}: {error}"));
+        let requests = server.finish();
+
+        assert_eq!(requests.len(), 2, "{flavour:?}");
+        assert_eq!(settings.delays(), [secs(0.5)], "{flavour:?}");
+        assert_same_request(&requests, &format!("{flavour:?}"));
+    }
+}
+
+#[test]
+fn lifecycle_timeout_not_retried() {
+    for flavour in Flavour::ALL {
+        let server = ScriptedServer::start(vec![Action::SendThenStall(Vec::new()), key_ok()]);
+        let settings = Settings::new(server.url()).timeout(Duration::from_millis(300));
+
+        let error = run(flavour, &settings, rotate()).expect_err("no retry");
+        drop(server);
+
+        assert_eq!(error.kind(), ErrorKind::Timeout, "{flavour:?}");
+        assert!(error.is_outcome_unknown(), "{flavour:?}: {error}");
+        assert_eq!(error.attempts(), 1, "{flavour:?}");
+        assert!(settings.delays().is_empty(), "{flavour:?}");
+    }
+}
