@@ -155,6 +155,9 @@ impl ClientBuilder {
 
 /// Builds the reqwest client: no redirects, a connect timeout, rustls with the Mozilla
 /// roots plus the extra ones. The whole-attempt timeout is applied per request.
+///
+/// NOTE: reqwest 0.12's `rustls-tls` uses rustls' ring provider, which offers no
+/// post-quantum key exchange (X25519MLKEM768); rustls' aws-lc-rs provider does.
 fn http_client(config: &Config, root_certificates: &[Vec<u8>]) -> Result<reqwest::Client, Error> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -75,7 +75,11 @@ impl Client {
         ClientBuilder::default()
     }
 
-    pub(crate) fn from_parts(config: Config, http: reqwest::Client, sleep: Option<SleepFn>) -> Self {
+    pub(crate) fn from_parts(
+        config: Config,
+        http: reqwest::Client,
+        sleep: Option<SleepFn>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,

@@ -94,7 +94,7 @@ fn classify(error: reqwest::Error) -> TransportError {
     TransportError::new(kind, error)
 }
 
-/// The failure of an attempt cut short by the per-attempt deadline.
+/// Wraps the expiry of the per-attempt deadline as a [`TransportErrorKind::Timeout`].
 pub(crate) fn timed_out(elapsed: tokio::time::error::Elapsed) -> TransportError {
     TransportError::new(TransportErrorKind::Timeout, elapsed)
 }

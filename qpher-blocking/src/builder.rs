@@ -147,6 +147,9 @@ impl ClientBuilder {
 
 /// Builds the ureq agent: no redirects, status codes returned as responses, one deadline
 /// per attempt, rustls with the Mozilla roots plus the extra ones.
+///
+/// NOTE: ureq's `rustls` feature uses rustls' ring provider, which offers no post-quantum
+/// key exchange (X25519MLKEM768); rustls' aws-lc-rs provider does.
 fn agent(config: &Config, root_certificates: &[Vec<u8>]) -> Result<ureq::Agent, Error> {
     let mut tls = TlsConfig::builder();
     if !root_certificates.is_empty() {

@@ -73,9 +73,8 @@ mod transport;
 pub use builder::ClientBuilder;
 pub use client::{Client, Kem, Keys, Signatures};
 pub use qpher_core::ops::{
-    DecapsulateResult, DecryptResult, EncapsulateResult, EncryptResult, Key, KeyList,
-    RotateResult, SignHashResult, SignResult, UnwrapResult, VerifyHashResult, VerifyResult,
-    WrapResult,
+    DecapsulateResult, DecryptResult, EncapsulateResult, EncryptResult, Key, KeyList, RotateResult,
+    SignHashResult, SignResult, UnwrapResult, VerifyHashResult, VerifyResult, WrapResult,
 };
 pub use qpher_core::{Error, ErrorKind, LocalEnvelope, RetryPolicy};
 pub use qpher_types::{

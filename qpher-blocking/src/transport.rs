@@ -165,7 +165,10 @@ mod tests {
     #[test]
     fn io_errors_by_kind() {
         let cases = [
-            (io::ErrorKind::ConnectionRefused, TransportErrorKind::Connect),
+            (
+                io::ErrorKind::ConnectionRefused,
+                TransportErrorKind::Connect,
+            ),
             (io::ErrorKind::TimedOut, TransportErrorKind::Timeout),
             (io::ErrorKind::ConnectionReset, TransportErrorKind::Io),
             (io::ErrorKind::UnexpectedEof, TransportErrorKind::Io),
@@ -178,7 +181,8 @@ mod tests {
 
     #[test]
     fn handshake_failure_is_connect() {
-        let certificate = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let certificate =
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let error = io::Error::new(io::ErrorKind::InvalidData, certificate);
         assert_eq!(
             classify(ureq::Error::Io(error)).kind(),
