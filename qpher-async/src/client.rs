@@ -18,6 +18,8 @@ use crate::{ClientBuilder, random};
 ///
 /// Cheap to clone: clones share one configuration and one connection pool, so build a
 /// client once and clone it into tasks. Every method returns the core's [`Error`].
+/// Calls need a tokio runtime with its time driver enabled (`#[tokio::main]` and
+/// `Builder::enable_all` enable it) for the per-attempt deadline and the retry sleep.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), qpher_async::Error> {
