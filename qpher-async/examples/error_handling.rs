@@ -2,7 +2,7 @@
 //! `request_id()` for support.
 //!
 //! ```text
-//! QPHER_API_KEY=qph_... QPHER_BASE_URL=http://127.0.0.1:8787 cargo run -p qpher-async --example error_handling
+//! QPHER_API_KEY=qph_... QPHER_BASE_URL=http://127.0.0.1:8787 cargo run -p qpher-async --example async_error_handling
 //! ```
 
 use qpher_async::{Client, Error, ErrorKind};

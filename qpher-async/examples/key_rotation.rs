@@ -3,7 +3,7 @@
 //! against a local development server.
 //!
 //! ```text
-//! QPHER_API_KEY=qph_... QPHER_BASE_URL=http://127.0.0.1:8787 cargo run -p qpher-async --example key_rotation
+//! QPHER_API_KEY=qph_... QPHER_BASE_URL=http://127.0.0.1:8787 cargo run -p qpher-async --example async_key_rotation
 //! ```
 
 use qpher_async::{Algorithm, Client, Error, Key, KeyStatus};

@@ -2,7 +2,7 @@
 //! message does not verify.
 //!
 //! ```text
-//! QPHER_API_KEY=qph_... QPHER_BASE_URL=http://127.0.0.1:8787 cargo run -p qpher-async --example sign_verify
+//! QPHER_API_KEY=qph_... QPHER_BASE_URL=http://127.0.0.1:8787 cargo run -p qpher-async --example async_sign_verify
 //! ```
 
 use qpher_async::{Algorithm, Client, Error, Key};

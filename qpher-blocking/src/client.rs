@@ -100,6 +100,8 @@ impl Client {
     /// sending anything when an argument is invalid, and otherwise the error of the last
     /// attempt.
     pub fn execute<O: Operation>(&self, operation: O) -> Result<O::Output, Error> {
+        transport::check_wire_logging()?;
+
         let ids = CallIds::from_random(random::bytes()?);
         let mut call = Call::new(&self.inner.config, operation, ids)?;
         let span = tracing::debug_span!(

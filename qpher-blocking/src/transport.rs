@@ -5,8 +5,29 @@ use std::io::{self, Read};
 
 use bytes::Bytes;
 use http::HeaderMap;
-use qpher_core::{TransportError, TransportErrorKind};
+use qpher_core::{Error, ErrorKind, TransportError, TransportErrorKind};
 use zeroize::Zeroizing;
+
+/// Target of ureq-proto's TRACE records, which dump every byte sent and received as hex.
+const UREQ_WIRE_LOG_TARGET: &str = "ureq_proto::util";
+
+/// Rejects a call while ureq-proto's wire dump is enabled in the `log` facade.
+///
+/// ureq-proto 0.7 logs the raw request head (the `x-api-key` header included) and every
+/// response body at TRACE, and no setting of ureq turns that off. Sending would put the API
+/// key, plaintexts and secrets into the application's logs, so the call fails instead with
+/// an error that says how to lower that one target.
+pub(crate) fn check_wire_logging() -> Result<(), Error> {
+    if log::log_enabled!(target: UREQ_WIRE_LOG_TARGET, log::Level::Trace) {
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "TRACE logging is enabled for the `ureq_proto` log target, which would write the \
+             API key and request and response bodies to the log; lower that target to DEBUG \
+             (for example RUST_LOG=trace,ureq_proto=debug) or use qpher-async",
+        ));
+    }
+    Ok(())
+}
 
 /// First buffer size for a body of unknown length, and the size of each read.
 const READ_CHUNK: usize = 8 * 1024;

@@ -44,7 +44,9 @@ pub enum Step<T> {
 }
 
 /// One call of an operation: the request built once and the retry state.
-#[derive(Debug)]
+///
+/// `Debug` shows the body's length, never its bytes, because the body may carry a
+/// plaintext or a symmetric key.
 pub struct Call<O: Operation> {
     operation: O,
     method: Method,
@@ -57,6 +59,23 @@ pub struct Call<O: Operation> {
     attempts: u32,
     timeout: Duration,
     max_response_bytes: usize,
+}
+
+impl<O: Operation> std::fmt::Debug for Call<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &O::NAME)
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .field("request_id", &self.request_id)
+            .field("retry", &self.retry)
+            .field("attempts", &self.attempts)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
 }
 
 impl<O: Operation> Call<O> {

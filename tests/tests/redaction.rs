@@ -255,8 +255,6 @@ fn tracing_hides_secrets() {
 }
 
 #[test]
-#[ignore = "ureq-proto 0.7 logs every request head (x-api-key included) and response \
-            body as TRACE hex dumps through the log crate"]
 fn log_records_hide_secrets() {
     let capture = capture_tracing();
     run_every_operation(&capture);
@@ -406,7 +404,6 @@ fn debug_hides_secrets() {
 }
 
 #[test]
-#[ignore = "Call derives Debug, which prints the request body with the base64 plaintext"]
 fn call_debug_hides_body() {
     let config = Config::builder()
         .api_key(Canary::API_KEY)
