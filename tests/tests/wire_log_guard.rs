@@ -52,7 +52,7 @@ fn trace_dump_rejected() {
         "{}",
         error.message()
     );
-    assert_eq!(mock.hits(), 0, "nothing may be sent");
+    assert_eq!(mock.calls(), 0, "nothing may be sent");
 
     let logged = LOGGER
         .0
