@@ -7,11 +7,10 @@
 mod common;
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use common::{
-    assert_request_id, assert_service_error, bytes, call, call_error, flip_bit, generate,
-    new_tenant, settings, start_persistent, start_server, version,
+    assert_request_id, assert_service_error, async_client, blocking_client, bytes, call,
+    call_error, flip_bit, generate, new_tenant, settings, start_persistent, start_server, version,
 };
 use qpher_core::{ErrorKind, LocalEnvelope};
 use qpher_tests::{Flavour, Op};
@@ -82,6 +81,34 @@ fn encrypt_round_trip() {
             &format!("{flavour:?} decrypt"),
             decrypted["request_id"].as_str(),
         );
+    }
+}
+
+#[test]
+fn encrypt_empty_plaintext() {
+    let server = start_server();
+
+    for flavour in Flavour::ALL {
+        let settings = new_tenant(&server);
+        let key_version = generate(flavour, &settings, Algorithm::Kyber768);
+
+        let encrypted = call(
+            flavour,
+            &settings,
+            Op::Encrypt {
+                plaintext: Vec::new(),
+                key_version,
+            },
+        );
+        let decrypted = call(
+            flavour,
+            &settings,
+            Op::Decrypt {
+                ciphertext: bytes(&encrypted, "ciphertext"),
+                key_version,
+            },
+        );
+        assert_eq!(bytes(&decrypted, "plaintext"), b"", "{flavour:?}");
     }
 }
 
@@ -428,6 +455,12 @@ fn sign_verify_round_trip() {
 
         let altered = verify(MESSAGE, &flip_bit(&signature, 100));
         assert_eq!(altered["valid"], false, "{flavour:?}: altered signature");
+
+        let truncated = verify(MESSAGE, &signature[..signature.len() - 1]);
+        assert_eq!(
+            truncated["valid"], false,
+            "{flavour:?}: truncated signature"
+        );
     }
 }
 
@@ -881,27 +914,6 @@ fn keys_survive_restart() {
     }
 }
 
-fn blocking_client(
-    server: &qpher_server::BackgroundServer,
-    api_key: &str,
-) -> qpher_blocking::Client {
-    qpher_blocking::Client::builder()
-        .api_key(api_key)
-        .base_url(server.base_url())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("the blocking client builds")
-}
-
-fn async_client(server: &qpher_server::BackgroundServer, api_key: &str) -> qpher_async::Client {
-    qpher_async::Client::builder()
-        .api_key(api_key)
-        .base_url(server.base_url())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("the async client builds")
-}
-
 /// Generates a Kyber768 key and checks an encrypt and decrypt round trip, blocking.
 fn blocking_round_trip(client: &qpher_blocking::Client) {
     let key = client
@@ -938,7 +950,7 @@ async fn blocking_on_runtime_thread() {
     let client = blocking_client(&server, &server.create_api_key().expect("a tenant"));
 
     // The client's documentation allows calls on a thread that runs a runtime. The server
-    // runs on a runtime of its own, so this worker blocking does not stall it.
+    // runs on a runtime of its own, so blocking this worker does not stall the server.
     blocking_round_trip(&client);
 }
 
