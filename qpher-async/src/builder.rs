@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use qpher_core::{Config, ConfigBuilder, Error, ErrorKind, RetryPolicy};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::Client;
 
@@ -153,40 +155,84 @@ impl ClientBuilder {
     }
 }
 
-/// Builds the reqwest client: no redirects, a connect timeout, rustls with the Mozilla
-/// roots plus the extra ones. The whole-attempt timeout is applied per request.
-///
-/// NOTE: reqwest 0.12's `rustls-tls` uses rustls' ring provider, which offers no
-/// post-quantum key exchange (X25519MLKEM768); rustls' aws-lc-rs provider does.
+/// Builds the reqwest client: no redirects, a connect timeout, and the TLS settings of
+/// [`tls_config`]. The whole-attempt timeout is applied per request.
 fn http_client(config: &Config, root_certificates: &[Vec<u8>]) -> Result<reqwest::Client, Error> {
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.timeout());
+    let tls = tls_config(root_certificates)?;
 
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.timeout())
+        .use_preconfigured_tls(tls)
+        .build()
+        .map_err(|error| {
+            Error::new(
+                ErrorKind::Configuration,
+                "the reqwest HTTP client could not be built",
+            )
+            .with_source(error)
+        })
+}
+
+/// Builds the rustls client configuration with the aws-lc-rs provider and the Mozilla
+/// roots plus the extra ones. The provider's key exchange groups start with the hybrid
+/// X25519MLKEM768, and classical groups such as X25519 are the fallbacks.
+///
+/// The provider is passed to this configuration only. Installing it as rustls' process-wide
+/// default would change the TLS of every other rustls user in the application.
+fn tls_config(root_certificates: &[Vec<u8>]) -> Result<rustls::ClientConfig, Error> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     for pem in root_certificates {
-        let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|error| {
+        add_pem_roots(&mut roots, pem)?;
+    }
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| {
+            Error::new(
+                ErrorKind::Configuration,
+                "the TLS configuration could not be built with the aws-lc-rs provider",
+            )
+            .with_source(error)
+        })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+
+    // reqwest 0.12 sets ALPN only on a configuration it builds itself, so offer HTTP/2 and
+    // HTTP/1.1 here as it would.
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tls)
+}
+
+/// Adds every PEM `CERTIFICATE` block in `pem` to `roots` as a trust anchor.
+fn add_pem_roots(roots: &mut rustls::RootCertStore, pem: &[u8]) -> Result<(), Error> {
+    let mut added = 0_usize;
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        let certificate = certificate.map_err(|error| {
             Error::new(
                 ErrorKind::Configuration,
                 "add_root_certificate_pem: the input is not valid PEM",
             )
             .with_source(error)
         })?;
-        if certificates.is_empty() {
-            return Err(Error::new(
+        roots.add(certificate).map_err(|error| {
+            Error::new(
                 ErrorKind::Configuration,
-                "add_root_certificate_pem: the input holds no CERTIFICATE block",
-            ));
-        }
-        for certificate in certificates {
-            builder = builder.add_root_certificate(certificate);
-        }
+                "add_root_certificate_pem: a CERTIFICATE block is not a valid X.509 certificate",
+            )
+            .with_source(error)
+        })?;
+        added += 1;
     }
 
-    builder.build().map_err(|error| {
-        Error::new(
+    if added == 0 {
+        return Err(Error::new(
             ErrorKind::Configuration,
-            "the HTTP client could not be built; check the root certificates",
-        )
-        .with_source(error)
-    })
+            "add_root_certificate_pem: the input holds no CERTIFICATE block",
+        ));
+    }
+    Ok(())
 }

@@ -56,7 +56,9 @@
 //! - **Logging** goes through `tracing` under the target `qpher`: a `qpher.call` span per
 //!   call (operation, request id) and a `qpher.attempt` span per attempt (attempt number,
 //!   status, latency, retry delay), with events at debug level.
-//! - **TLS** is rustls with the Mozilla root certificates; no OpenSSL. Add a root with
+//! - **TLS** is rustls with its aws-lc-rs provider and the Mozilla root certificates; no
+//!   OpenSSL. The key exchange offers the hybrid post-quantum X25519MLKEM768 first, with
+//!   classical groups such as X25519 as fallbacks. Add a root with
 //!   [`ClientBuilder::add_root_certificate_pem`].
 //!
 //! The blocking client in the `qpher-blocking` crate has the same methods.

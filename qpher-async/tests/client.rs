@@ -351,6 +351,22 @@ fn invalid_root_certificate_rejected() {
 }
 
 #[test]
+fn malformed_root_certificate_rejected() {
+    // A well-formed PEM block whose content is three bytes, not DER X.509.
+    let error = Client::builder()
+        .api_key(API_KEY)
+        .add_root_certificate_pem("-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n")
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Configuration);
+    assert!(
+        error.message().contains("not a valid X.509 certificate"),
+        "{}",
+        error.message()
+    );
+}
+
+#[test]
 fn debug_hides_api_key() {
     let client = Client::new(API_KEY).unwrap();
     let text = format!("{client:?}");

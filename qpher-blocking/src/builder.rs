@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use qpher_core::{Config, ConfigBuilder, Error, ErrorKind, RetryPolicy};
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 
 use crate::Client;
 
@@ -146,12 +146,17 @@ impl ClientBuilder {
 }
 
 /// Builds the ureq agent: no redirects, status codes returned as responses, one deadline
-/// per attempt, rustls with the Mozilla roots plus the extra ones.
+/// per attempt, and rustls with the Mozilla roots plus the extra ones.
 ///
-/// NOTE: ureq's `rustls` feature uses rustls' ring provider, which offers no post-quantum
-/// key exchange (X25519MLKEM768); rustls' aws-lc-rs provider does.
+/// TLS uses rustls' aws-lc-rs provider, whose key exchange groups start with the hybrid
+/// X25519MLKEM768, and classical groups such as X25519 are the fallbacks. The provider is
+/// passed to this agent only. Installing it as rustls' process-wide default would change the TLS of
+/// every other rustls user in the application.
 fn agent(config: &Config, root_certificates: &[Vec<u8>]) -> Result<ureq::Agent, Error> {
-    let mut tls = TlsConfig::builder();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(provider);
     if !root_certificates.is_empty() {
         tls = tls.root_certs(root_certs(root_certificates)?);
     }

@@ -32,10 +32,7 @@ const SERVER_KEY: &str = include_str!("fixtures/server.key");
 fn tls_server() -> String {
     let certificate = CertificateDer::from_pem_slice(SERVER_CERT.as_bytes()).unwrap();
     let key = PrivateKeyDer::from_pem_slice(SERVER_KEY.as_bytes()).unwrap();
-    // rustls 0.23.48 deprecates the ring provider for lacking post-quantum key exchange;
-    // the clients use ring too, so the test server matches them.
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
