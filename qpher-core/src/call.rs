@@ -228,7 +228,10 @@ impl<O: Operation> Call<O> {
             TransportErrorKind::Connect => (
                 ErrorKind::Connection,
                 ErrorCode::Service001,
-                format!("could not connect to {}", origin(&self.url)),
+                format!(
+                    "could not connect to {}; check base_url (scheme, host and port) and that the service is running",
+                    origin(&self.url)
+                ),
             ),
             TransportErrorKind::Timeout => (
                 ErrorKind::Timeout,

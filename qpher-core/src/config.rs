@@ -265,6 +265,12 @@ fn parse_base_url(text: &str, allow_insecure_http: bool) -> Result<Url, Error> {
             "base_url must not contain credentials; pass the API key through api_key",
         ));
     }
+    if url.path().trim_end_matches('/').ends_with("/api/v1") {
+        return Err(invalid(&format!(
+            "base_url `{trimmed}` ends with /api/v1, which the client adds to every path; \
+             drop it, as in {DEFAULT_BASE_URL}"
+        )));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(&format!(
             "base_url `{trimmed}` must not have a query or fragment"
@@ -383,6 +389,8 @@ mod tests {
             "https://user:pass@api.qpher.ai",
             "https://api.qpher.ai?x=1",
             "https://api.qpher.ai#frag",
+            "https://api.qpher.ai/api/v1",
+            "http://127.0.0.1:8787/api/v1/",
         ];
         for url in rejected {
             let error = build(Config::builder().api_key(KEY).base_url(url)).unwrap_err();

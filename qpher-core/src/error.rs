@@ -297,7 +297,7 @@ impl fmt::Debug for Error {
         let inner = &self.inner;
         f.debug_struct("Error")
             .field("kind", &inner.kind)
-            .field("code", &inner.code)
+            .field("code", &inner.code.as_str())
             .field("message", &inner.message)
             .field("status", &inner.status)
             .field("request_id", &inner.request_id)

@@ -21,7 +21,7 @@ fn kem_algorithm(response: Option<Algorithm>, request: Option<&Algorithm>) -> Al
         .unwrap_or(Algorithm::Kyber768)
 }
 
-/// Result of [`EncryptRequest`].
+/// Result of an encrypt call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncryptResult {
     /// The opaque ciphertext; store it with `key_version`.
@@ -87,7 +87,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`DecryptRequest`].
+/// Result of a decrypt call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecryptResult {
     /// The recovered plaintext.
@@ -129,7 +129,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`EncapsulateRequest`].
+/// Result of an encapsulate call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncapsulateResult {
     /// The KEM ciphertext to keep; decapsulating it recovers the shared secret.
@@ -174,7 +174,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`DecapsulateRequest`].
+/// Result of a decapsulate call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecapsulateResult {
     /// The 32-byte shared secret.
@@ -216,7 +216,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`WrapRequest`].
+/// Result of a key wrap call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WrapResult {
     /// The opaque wrapped key; store it with `key_version`.
@@ -261,7 +261,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`UnwrapRequest`].
+/// Result of a key unwrap call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnwrapResult {
     /// The recovered symmetric key.

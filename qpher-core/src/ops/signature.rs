@@ -33,7 +33,7 @@ fn check_digest(hash: &[u8], hash_algorithm: &HashAlgorithm) -> Result<(), Error
     }
 }
 
-/// Result of [`SignRequest`].
+/// Result of a sign call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignResult {
     /// The signature.
@@ -75,7 +75,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`VerifyRequest`]: a signature that does not match is `valid == false`.
+/// Result of a verify call: a signature that does not match is `valid == false`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyResult {
     /// Whether the signature matches the message and key.
@@ -117,7 +117,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`SignHashRequest`].
+/// Result of a sign-hash call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignHashResult {
     /// The detached signature over the digest.
@@ -168,7 +168,7 @@ post_operation!(
     RetryClass::Safe
 );
 
-/// Result of [`VerifyHashRequest`]: a signature that does not match is `valid == false`.
+/// Result of a verify-hash call: a signature that does not match is `valid == false`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyHashResult {
     /// Whether the signature matches the digest and key.
