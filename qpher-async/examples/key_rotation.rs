@@ -54,6 +54,6 @@ async fn main() -> Result<(), Error> {
         .keys()
         .list_filtered(Some(Algorithm::Kyber768), Some(KeyStatus::Retired))
         .await?;
-    println!("retired Kyber768 versions: {}", retired.total);
+    println!("number of retired Kyber768 versions: {}", retired.total);
     Ok(())
 }

@@ -46,6 +46,6 @@ fn main() -> Result<(), Error> {
     let retired = client
         .keys()
         .list_filtered(Some(Algorithm::Kyber768), Some(KeyStatus::Retired))?;
-    println!("retired Kyber768 versions: {}", retired.total);
+    println!("number of retired Kyber768 versions: {}", retired.total);
     Ok(())
 }

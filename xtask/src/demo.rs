@@ -58,7 +58,7 @@ pub(crate) fn run(file: &Path) -> Result<(), String> {
     }
 
     println!();
-    println!("demo passed: both clients completed every step");
+    println!("demo passed: every step and check succeeded in both clients");
     Ok(())
 }
 
