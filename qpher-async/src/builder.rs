@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qpher_core::{Config, ConfigBuilder, Error, ErrorKind, RetryPolicy};
+use qpher_core::{Config, ConfigBuilder, Error, ErrorKind};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
@@ -52,66 +52,9 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
+qpher_core::config_setters!(ClientBuilder);
+
 impl ClientBuilder {
-    /// Sets the API key. Default: the `QPHER_API_KEY` environment variable.
-    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
-        self.config = self.config.api_key(api_key);
-        self
-    }
-
-    /// Sets the base URL. Default: `QPHER_BASE_URL`, else
-    /// [`DEFAULT_BASE_URL`](qpher_core::DEFAULT_BASE_URL).
-    ///
-    /// Plain `http://` is accepted only for loopback hosts unless
-    /// [`ClientBuilder::allow_insecure_http`] is set. Redirects are never followed, so the
-    /// API key goes only to this origin.
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.config = self.config.base_url(base_url);
-        self
-    }
-
-    /// Sets the time allowed for one attempt: connecting, sending and reading the whole
-    /// response body. Default: [`DEFAULT_TIMEOUT`](qpher_core::DEFAULT_TIMEOUT), 30 seconds.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config = self.config.timeout(timeout);
-        self
-    }
-
-    /// Sets how many times a failed call is retried; 3 (the default) means at most 4
-    /// attempts, and 0 disables retries.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.config = self.config.max_retries(max_retries);
-        self
-    }
-
-    /// Replaces the retry policy (schedule, jitter, lifecycle retries). Call it before
-    /// [`ClientBuilder::max_retries`], which edits the policy set here.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.config = self.config.retry_policy(policy);
-        self
-    }
-
-    /// Sets the largest response body the client reads; a larger one fails with
-    /// [`ErrorKind::ResponseTooLarge`] without being buffered. Default:
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`](qpher_core::DEFAULT_MAX_RESPONSE_BYTES), 16 MiB.
-    pub fn max_response_bytes(mut self, max_response_bytes: usize) -> Self {
-        self.config = self.config.max_response_bytes(max_response_bytes);
-        self
-    }
-
-    /// Appends a product token to the `user-agent` header, such as `my-app/1.2`.
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.config = self.config.user_agent_suffix(suffix);
-        self
-    }
-
-    /// Allows a plain `http://` base URL on a host that is not loopback. Default: off,
-    /// because the API key would cross the network in clear text.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.config = self.config.allow_insecure_http(allow);
-        self
-    }
-
     /// Trusts the root certificates in `pem` (one or more PEM `CERTIFICATE` blocks) in
     /// addition to the built-in Mozilla roots, for example a TLS-intercepting proxy's CA.
     /// Checked in [`ClientBuilder::build`].

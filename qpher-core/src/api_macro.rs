@@ -1,5 +1,5 @@
-//! The `client_api!` macro: the API methods of the `qpher-async` and `qpher-blocking`
-//! clients, written once.
+//! The `client_api!` and `config_setters!` macros: the API methods and the builder setters
+//! of the `qpher-async` and `qpher-blocking` clients, written once.
 //!
 //! The two clients expose the same `Kem`, `Signatures` and `Keys` views with the same
 //! methods, arguments and docs; only `async` and `.await` differ. Each client invokes the
@@ -488,6 +488,78 @@ macro_rules! client_api {
             ) -> Result<$crate::ops::Key, $crate::Error> {
                 let request = $crate::types::RetireKeyRequest { algorithm, key_version };
                 self.client.execute(request) $($await)*
+            }
+        }
+    };
+}
+
+/// Generates the `ClientBuilder` setters that both clients share: each one forwards to the
+/// core's [`ConfigBuilder`](crate::ConfigBuilder), which validates everything in `build`.
+/// The builder must have a field `config: qpher_core::ConfigBuilder`. Not a public
+/// interface: only the Qpher clients invoke it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! config_setters {
+    ($builder:ident) => {
+        impl $builder {
+            /// Sets the API key. Default: the `QPHER_API_KEY` environment variable.
+            pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+                self.config = self.config.api_key(api_key);
+                self
+            }
+
+            /// Sets the base URL. Default: `QPHER_BASE_URL`, else
+            /// [`DEFAULT_BASE_URL`](qpher_core::DEFAULT_BASE_URL).
+            ///
+            /// Plain `http://` is accepted only for loopback hosts unless
+            /// `allow_insecure_http` is set. Redirects are never followed, so the API key
+            /// goes only to this origin.
+            pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+                self.config = self.config.base_url(base_url);
+                self
+            }
+
+            /// Sets the time allowed for one attempt: connecting, sending and reading the
+            /// whole response body. Default: 30 seconds
+            /// ([`DEFAULT_TIMEOUT`](qpher_core::DEFAULT_TIMEOUT)).
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.config = self.config.timeout(timeout);
+                self
+            }
+
+            /// Sets how many times a failed call is retried; 3 (the default) means at most 4
+            /// attempts, and 0 disables retries.
+            pub fn max_retries(mut self, max_retries: u32) -> Self {
+                self.config = self.config.max_retries(max_retries);
+                self
+            }
+
+            /// Replaces the retry policy (schedule, jitter, lifecycle retries). Call it
+            /// before `max_retries`, which edits the policy set here.
+            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.config = self.config.retry_policy(policy);
+                self
+            }
+
+            /// Sets the largest response body the client reads; a larger one fails with
+            /// `ErrorKind::ResponseTooLarge` without being buffered. Default: 16 MiB
+            /// ([`DEFAULT_MAX_RESPONSE_BYTES`](qpher_core::DEFAULT_MAX_RESPONSE_BYTES)).
+            pub fn max_response_bytes(mut self, max_response_bytes: usize) -> Self {
+                self.config = self.config.max_response_bytes(max_response_bytes);
+                self
+            }
+
+            /// Appends a product token to the `user-agent` header, such as `my-app/1.2`.
+            pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+                self.config = self.config.user_agent_suffix(suffix);
+                self
+            }
+
+            /// Allows a plain `http://` base URL on a host that is not loopback. Default:
+            /// off, because the API key would cross the network in clear text.
+            pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+                self.config = self.config.allow_insecure_http(allow);
+                self
             }
         }
     };
