@@ -508,8 +508,7 @@ macro_rules! config_setters {
                 self
             }
 
-            /// Sets the base URL. Default: `QPHER_BASE_URL`, else
-            /// [`DEFAULT_BASE_URL`](qpher_core::DEFAULT_BASE_URL).
+            /// Sets the base URL. Default: `QPHER_BASE_URL`, else `https://api.qpher.ai`.
             ///
             /// Plain `http://` is accepted only for loopback hosts unless
             /// `allow_insecure_http` is set. Redirects are never followed, so the API key
@@ -520,8 +519,7 @@ macro_rules! config_setters {
             }
 
             /// Sets the time allowed for one attempt: connecting, sending and reading the
-            /// whole response body. Default: 30 seconds
-            /// ([`DEFAULT_TIMEOUT`](qpher_core::DEFAULT_TIMEOUT)).
+            /// whole response body. Default: 30 seconds.
             pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
                 self.config = self.config.timeout(timeout);
                 self
@@ -542,8 +540,7 @@ macro_rules! config_setters {
             }
 
             /// Sets the largest response body the client reads; a larger one fails with
-            /// `ErrorKind::ResponseTooLarge` without being buffered. Default: 16 MiB
-            /// ([`DEFAULT_MAX_RESPONSE_BYTES`](qpher_core::DEFAULT_MAX_RESPONSE_BYTES)).
+            /// `ErrorKind::ResponseTooLarge` without being buffered. Default: 16 MiB.
             pub fn max_response_bytes(mut self, max_response_bytes: usize) -> Self {
                 self.config = self.config.max_response_bytes(max_response_bytes);
                 self
