@@ -88,8 +88,10 @@ fn provision(config: &ServerConfig) -> Result<Provisioned, ServerError> {
 }
 
 impl ServerConfig {
-    /// Opens the store, binds the listening address and starts serving on the current
+    /// Binds the listening address, opens the store and starts serving on the current
     /// tokio runtime; returns once the socket is listening.
+    ///
+    /// The address is bound first, so a start that fails to bind creates no files.
     ///
     /// # Errors
     ///
@@ -99,11 +101,8 @@ impl ServerConfig {
     pub async fn start(self) -> Result<RunningServer, ServerError> {
         self.validate()?;
 
-        let config = self.clone();
-        let provisioned = tokio::task::spawn_blocking(move || provision(&config))
-            .await
-            .map_err(|error| ServerError::Runtime(error.to_string()))??;
-
+        // Bind before provisioning, so a start that fails on a busy address leaves no
+        // data directory, master key or API key behind.
         let listener =
             TcpListener::bind(self.listen)
                 .await
@@ -115,6 +114,11 @@ impl ServerConfig {
             addr: self.listen,
             source,
         })?;
+
+        let config = self.clone();
+        let provisioned = tokio::task::spawn_blocking(move || provision(&config))
+            .await
+            .map_err(|error| ServerError::Runtime(error.to_string()))??;
 
         let state = AppState {
             store: provisioned.store.clone(),
@@ -131,10 +135,14 @@ impl ServerConfig {
                 .await
         });
 
+        let storage = match &provisioned.data_dir {
+            Some(dir) => dir.display().to_string(),
+            None => "in-memory".to_owned(),
+        };
         tracing::info!(
             target: "qpher_server",
             address = %local_addr,
-            data_dir = ?provisioned.data_dir,
+            data_dir = %storage,
             "server started"
         );
         Ok(RunningServer {

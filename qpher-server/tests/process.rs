@@ -291,3 +291,60 @@ fn admin_commands() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("not found"));
 }
+
+#[test]
+fn log_lines_plain_when_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("QPHER_SERVER_MASTER_KEY")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut server = ServerProcess {
+        child,
+        base_url: String::new(),
+        printed_api_key: None,
+    };
+
+    let mut lines = BufReader::new(stderr).lines();
+    let started = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("server started"))
+        .expect("no start log line");
+    let _ = server.child.kill();
+
+    assert!(!started.contains('\u{1b}'), "ANSI codes in {started:?}");
+    let expected = format!("data_dir={}", dir.path().display());
+    assert!(started.contains(&expected), "{started:?}");
+    assert!(!started.contains("Some("), "{started:?}");
+}
+
+#[test]
+fn busy_port_creates_no_data_dir() {
+    let occupied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = occupied.local_addr().unwrap().to_string();
+    let parent = tempfile::tempdir().unwrap();
+    let data_dir = parent.path().join("data");
+
+    let output = Command::new(BINARY)
+        .args(["--listen", &address, "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("QPHER_SERVER_MASTER_KEY")
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success(), "started on a busy port");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&address), "{stderr}");
+    assert!(
+        !data_dir.exists(),
+        "a failed start created {}",
+        data_dir.display()
+    );
+}
