@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 use sha2::{Digest, Sha256};
 
+use super::drain::content_length;
 use super::error::{ApiError, Group};
 
 /// Largest request body accepted, in bytes: base64 of a 1 MiB plaintext (1,398,104
@@ -152,12 +153,11 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 async fn read_json_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
     check_content_type(headers)?;
 
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.parse::<u64>().ok());
+    // The body drain middleware reads the rest of an oversized body before the 413 is
+    // sent, so a client that writes the whole body first still receives it.
+    let declared = content_length(headers);
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return Err(body_too_large());
+        return Err(body_too_large(declared));
     }
 
     axum::body::to_bytes(body, MAX_BODY_BYTES)
@@ -169,7 +169,7 @@ async fn read_json_body(headers: &HeaderMap, body: Body) -> Result<axum::body::B
                     .source()
                     .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
             if over_limit {
-                body_too_large()
+                body_too_large(declared)
             } else {
                 ApiError::bad_request(
                     ErrorCode::Invalid001,
@@ -179,11 +179,21 @@ async fn read_json_body(headers: &HeaderMap, body: Body) -> Result<axum::body::B
         })
 }
 
-fn body_too_large() -> ApiError {
+/// Returns the 413 error for a body over [`MAX_BODY_BYTES`]; `declared` is the
+/// `Content-Length`, when the request has one.
+fn body_too_large(declared: Option<u64>) -> ApiError {
+    let size = match declared {
+        Some(length) => format!("request body of {length} bytes exceeds"),
+        None => "request body exceeds".to_owned(),
+    };
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Invalid001,
-        format!("request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+        format!(
+            "{size} the limit of {MAX_BODY_BYTES} bytes, which fits a 1 MiB plaintext or \
+             message after base64; for larger data, encrypt on the client with \
+             encrypt_local, or hash it and use sign-hash"
+        ),
     )
 }
 

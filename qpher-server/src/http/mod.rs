@@ -1,11 +1,14 @@
 //! The HTTP layer: routes, middleware and handlers.
 //!
 //! Middleware, from the outside in:
-//! 1. request context: assigns the request id, turns any non-JSON error into the error
+//! 1. body drain: reads and discards a request body the handler left unread, within
+//!    bounds, so a client still writing the body receives the response;
+//! 2. request context: assigns the request id, turns any non-JSON error into the error
 //!    envelope, sets `X-Request-ID`, and logs one line per request;
-//! 2. panic catcher: a handler panic becomes a 500 instead of a dropped connection;
-//! 3. authentication and rate limit: every path but `/health` needs a valid `x-api-key`.
+//! 3. panic catcher: a handler panic becomes a 500 instead of a dropped connection;
+//! 4. authentication and rate limit: every path but `/health` needs a valid `x-api-key`.
 
+mod drain;
 mod error;
 mod extract;
 mod kem;
@@ -72,6 +75,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn(drain::drain_unread_body))
         .with_state(state)
 }
 
@@ -128,7 +132,8 @@ fn is_json(response: &Response) -> bool {
         .is_some_and(|value| value.starts_with("application/json"))
 }
 
-/// Outermost middleware: request id, error envelope of last resort, and the access log.
+/// Middleware inside the body drain: request id, error envelope of last resort, and the
+/// access log.
 async fn request_context(request: Request, next: Next) -> Response {
     let request_id =
         client_request_id(&request).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
