@@ -39,12 +39,18 @@ fn uuid_v4(random: &[u8]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
 
+    // `from_digit` is `Some` for every value below 16, so the fallback never applies.
+    let digit = |nibble: u8| char::from_digit(u32::from(nibble & 0x0f), 16).unwrap_or('0');
+
+    // Two digits are pushed per byte instead of a `format!` per byte, which allocated 32
+    // strings per call.
     let mut text = String::with_capacity(36);
     for (index, byte) in bytes.iter().enumerate() {
         if matches!(index, 4 | 6 | 8 | 10) {
             text.push('-');
         }
-        text.push_str(&format!("{byte:02x}"));
+        text.push(digit(byte >> 4));
+        text.push(digit(*byte));
     }
     text
 }
