@@ -154,6 +154,9 @@ impl<O: Operation> Call<O> {
 
     /// Returns the request for the next attempt: the same method, URL, headers and body
     /// bytes every time. The body shares one buffer, zeroized when the last copy is dropped.
+    ///
+    /// After [`Call::handle_response`] has handled a 2xx response the call is done and
+    /// its body released, so a request taken then has an empty body.
     pub fn next_request(&mut self) -> Request<Bytes> {
         self.attempts = self.attempts.saturating_add(1);
 
@@ -181,6 +184,10 @@ impl<O: Operation> Call<O> {
         }
 
         if (200..300).contains(&status) {
+            // A 2xx ends the call, so no attempt will resend the body. Both drivers have
+            // dropped their copy by the time they pass the response here, so releasing
+            // this one keeps a large request from living on while its response is parsed.
+            self.body = Bytes::new();
             let result = parse_success::<O::Data>(status, headers, body)
                 .map(|(data, request_id)| self.operation.finish(data, request_id))
                 .map_err(|error| error.with_attempts(self.attempts));
@@ -378,4 +385,49 @@ fn build_headers(config: &Config, ids: &CallIds, class: RetryClass) -> Result<He
         );
     }
     Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qpher_types::{EncryptMode, EncryptRequest, SecretBytes};
+
+    fn encrypt_call() -> Call<EncryptRequest> {
+        let config = Config::builder()
+            .api_key("qph_call_test")
+            .base_url("http://127.0.0.1:8787")
+            .build_with_env(|_| None)
+            .unwrap();
+        let request = EncryptRequest {
+            plaintext: SecretBytes::from("Hello"),
+            key_version: 1,
+            algorithm: None,
+            mode: Some(EncryptMode::Standard),
+            salt: None,
+        };
+        Call::new(&config, request, CallIds::from_random([1; 32])).unwrap()
+    }
+
+    const SUCCESS: &[u8] = br#"{"data":{"ciphertext":"AAEC","key_version":1},"request_id":"r"}"#;
+
+    #[test]
+    fn success_releases_body() {
+        let mut call = encrypt_call();
+        let body = call.next_request().into_body();
+        assert!(!body.is_empty());
+
+        let step = call.handle_response(200, &HeaderMap::new(), SUCCESS, SystemTime::now(), 0);
+        assert!(matches!(step, Step::Done(Ok(_))));
+        assert!(call.next_request().body().is_empty());
+    }
+
+    #[test]
+    fn retry_keeps_body() {
+        let mut call = encrypt_call();
+        let first = call.next_request().into_body();
+
+        let step = call.handle_response(503, &HeaderMap::new(), b"", SystemTime::now(), 0);
+        assert!(matches!(step, Step::Retry { .. }));
+        assert_eq!(call.next_request().into_body(), first);
+    }
 }
