@@ -16,7 +16,7 @@ use crate::api;
 use crate::workspace::{self, LOOPBACK_ANY_PORT, ScratchDir};
 
 /// The official Python SDK release the server is checked against.
-const PYTHON_SDK: &str = "qpher==1.4.0";
+pub(crate) const PYTHON_SDK: &str = "qpher==1.4.0";
 
 /// Plaintext sealed by the Python script's `encrypt_local`, repeated `LOCAL_REPEAT` times.
 const LOCAL_PLAINTEXT: &[u8] = b"local data";
@@ -96,7 +96,7 @@ pub(crate) fn run() -> Result<(), String> {
 
 /// Creates the virtual environment and installs the pinned SDK unless it is already there.
 /// Returns the environment's Python interpreter.
-fn install_sdk() -> Result<PathBuf, String> {
+pub(crate) fn install_sdk() -> Result<PathBuf, String> {
     let venv = workspace::target_dir().join("interop-venv");
     let python = venv.join("bin/python");
 
@@ -129,7 +129,7 @@ fn install_sdk() -> Result<PathBuf, String> {
     Ok(python)
 }
 
-fn run_command(command: &mut Command) -> Result<(), String> {
+pub(crate) fn run_command(command: &mut Command) -> Result<(), String> {
     let description = format!("{command:?}");
     let status = command
         .status()
