@@ -228,3 +228,14 @@ async fn key_exchange_is_x25519mlkem768() {
         "GET /api/v1/kms/keys/active?algorithm=Kyber768 HTTP/1.1"
     );
 }
+
+/// An application's own reqwest client, built in the same program with the features this
+/// crate turns on, must still find a TLS provider: reqwest falls back to ring when no
+/// process default is installed, and panics when the build has no provider at all.
+#[test]
+fn plain_reqwest_client_builds() {
+    assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+
+    let client = reqwest::Client::builder().build();
+    assert!(client.is_ok(), "{client:?}");
+}
