@@ -33,24 +33,27 @@ pub fn encode(bytes: &[u8]) -> String {
 ///
 /// Returns [`DecodeError`] when the text mixes both alphabets or is not base64 at all.
 pub fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
-    let bytes = text.as_bytes();
-    let url_safe = bytes.iter().any(|&b| b == b'-' || b == b'_');
-    let standard = bytes.iter().any(|&b| b == b'+' || b == b'/');
-
-    if url_safe && standard {
-        return Err(DecodeError(
-            "mixes the standard (+ /) and URL-safe (- _) alphabets".to_owned(),
-        ));
-    }
-
-    let engine = if url_safe {
-        &URL_SAFE_LENIENT
-    } else {
-        &STANDARD_LENIENT
+    // The standard alphabet is what the service sends, so it is tried first and the text
+    // is scanned only once. Each engine rejects the other alphabet's two symbols, so text
+    // that mixes both alphabets fails with both engines.
+    let standard_error = match STANDARD_LENIENT.decode(text) {
+        Ok(bytes) => return Ok(bytes),
+        Err(error) => error,
     };
-    engine
-        .decode(bytes)
-        .map_err(|error| DecodeError(error.to_string()))
+
+    let url_safe_error = match URL_SAFE_LENIENT.decode(text) {
+        Ok(bytes) => return Ok(bytes),
+        Err(error) => error,
+    };
+
+    let url_safe = text.bytes().any(|b| b == b'-' || b == b'_');
+    let standard = text.bytes().any(|b| b == b'+' || b == b'/');
+    let message = match (url_safe, standard) {
+        (true, true) => "mixes the standard (+ /) and URL-safe (- _) alphabets".to_owned(),
+        (true, false) => url_safe_error.to_string(),
+        (false, _) => standard_error.to_string(),
+    };
+    Err(DecodeError(message))
 }
 
 /// Text that could not be decoded as base64.
@@ -234,6 +237,12 @@ mod tests {
         assert_eq!(decode("-_8=").unwrap(), vec![0xfb, 0xff]);
         assert_eq!(decode("-_8").unwrap(), vec![0xfb, 0xff]);
         assert_eq!(decode("").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn decode_names_mixed_alphabets() {
+        let error = decode("+_8=").unwrap_err();
+        assert!(error.to_string().contains("mixes"), "{error}");
     }
 
     #[test]
