@@ -59,6 +59,7 @@ mod call;
 mod config;
 mod error;
 mod ids;
+mod json_writer;
 pub mod local;
 mod operation;
 pub mod ops;

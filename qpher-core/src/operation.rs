@@ -105,8 +105,3 @@ pub(crate) fn check_family(
         format!("algorithm {algorithm} is not {family} algorithm; use {examples}"),
     ))
 }
-
-/// Returns the base64 length of `len` bytes, for body size hints.
-pub(crate) fn base64_len(len: usize) -> usize {
-    len.div_ceil(3).saturating_mul(4)
-}

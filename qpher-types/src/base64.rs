@@ -27,6 +27,31 @@ pub fn encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
+/// Returns the length of the standard, padded base64 of `len` bytes, saturating at
+/// `usize::MAX` where the exact length would overflow.
+pub fn encoded_len(len: usize) -> usize {
+    base64::encoded_len(len, true).unwrap_or(usize::MAX)
+}
+
+/// Appends the standard, padded base64 of `bytes` to `out`, as [`encode`] would produce.
+///
+/// `out` grows by exactly [`encoded_len`] bytes and reallocates only when its spare
+/// capacity is smaller than that, so a caller that reserved enough room keeps a secret in
+/// one allocation. No temporary string is made.
+pub fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start.saturating_add(encoded_len(bytes.len())), 0);
+    let encoded = out
+        .get_mut(start..)
+        .map(|tail| STANDARD.encode_slice(bytes, tail));
+    if !matches!(encoded, Some(Ok(_))) {
+        // Not reached, because the tail is exactly the encoded length. Encoding through a
+        // string keeps the output correct all the same.
+        out.truncate(start);
+        out.extend_from_slice(Zeroizing::new(encode(bytes)).as_bytes());
+    }
+}
+
 /// Decodes base64 in the standard or the URL-safe alphabet, padding optional.
 ///
 /// # Errors
@@ -228,6 +253,27 @@ mod tests {
     #[test]
     fn encode_is_standard_padded() {
         assert_eq!(encode(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn encode_into_matches_encode() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let mut out = b"prefix".to_vec();
+            encode_into(&bytes, &mut out);
+            assert_eq!(&out[..6], b"prefix");
+            assert_eq!(&out[6..], encode(&bytes).as_bytes(), "length {len}");
+            assert_eq!(out.len() - 6, encoded_len(len), "length {len}");
+        }
+    }
+
+    #[test]
+    fn encode_into_keeps_reserved_buffer() {
+        let bytes = vec![0xa5; 1000];
+        let mut out = Vec::with_capacity(encoded_len(bytes.len()));
+        let pointer = out.as_ptr();
+        encode_into(&bytes, &mut out);
+        assert_eq!(out.as_ptr(), pointer);
     }
 
     #[test]

@@ -8,11 +8,9 @@ use qpher_types::{
 };
 
 use super::{PostParts, post_operation};
-use crate::operation::{base64_len, check_family, check_key_version};
+use crate::json_writer::Member;
+use crate::operation::{check_family, check_key_version};
 use crate::{Error, ErrorKind, RetryClass};
-
-/// Room for the JSON punctuation and the short fields around the base64 payload.
-const JSON_OVERHEAD: usize = 128;
 
 /// Returns the algorithm a response names, else the one requested, else the service default.
 fn kem_algorithm(response: Option<Algorithm>, request: Option<&Algorithm>) -> Algorithm {
@@ -62,10 +60,22 @@ impl PostParts<EncryptResponse, EncryptResult> for EncryptRequest {
         }
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.plaintext.len())
-            + self.salt.as_ref().map_or(0, |s| base64_len(s.len()))
-            + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("plaintext", self.plaintext.expose_secret())),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            self.mode
+                .as_ref()
+                .map(|mode| Member::text("mode", mode.as_str())),
+            self.salt
+                .as_deref()
+                .map(|salt| Member::base64("salt", salt)),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: EncryptResponse, request_id: Option<String>) -> EncryptResult {
@@ -106,8 +116,16 @@ impl PostParts<DecryptResponse, DecryptResult> for DecryptRequest {
         check_family(self.algorithm.as_ref(), true)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.ciphertext.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("ciphertext", &self.ciphertext)),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: DecryptResponse, request_id: Option<String>) -> DecryptResult {
@@ -150,8 +168,15 @@ impl PostParts<EncapsulateResponse, EncapsulateResult> for EncapsulateRequest {
         check_family(self.algorithm.as_ref(), true)
     }
 
-    fn size_hint(&self) -> usize {
-        JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: EncapsulateResponse, request_id: Option<String>) -> EncapsulateResult {
@@ -193,8 +218,16 @@ impl PostParts<DecapsulateResponse, DecapsulateResult> for DecapsulateRequest {
         check_family(self.algorithm.as_ref(), true)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.kem_ciphertext.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("kem_ciphertext", &self.kem_ciphertext)),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: DecapsulateResponse, request_id: Option<String>) -> DecapsulateResult {
@@ -237,8 +270,19 @@ impl PostParts<WrapResponse, WrapResult> for WrapRequest {
         check_family(self.algorithm.as_ref(), true)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.symmetric_key.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64(
+                "symmetric_key",
+                self.symmetric_key.expose_secret(),
+            )),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: WrapResponse, request_id: Option<String>) -> WrapResult {
@@ -280,8 +324,16 @@ impl PostParts<UnwrapResponse, UnwrapResult> for UnwrapRequest {
         check_family(self.algorithm.as_ref(), true)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.wrapped_key.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("wrapped_key", &self.wrapped_key)),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: UnwrapResponse, request_id: Option<String>) -> UnwrapResult {

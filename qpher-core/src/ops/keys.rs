@@ -10,6 +10,7 @@ use qpher_types::{
 };
 
 use super::{PostParts, post_operation};
+use crate::json_writer::Member;
 use crate::operation::{check_key_version, sealed::Sealed};
 use crate::{Error, ErrorKind, Operation, RetryClass};
 
@@ -90,8 +91,8 @@ impl PostParts<KeyInfo, Key> for GenerateKeyRequest {
         check_kms_algorithm(&self.algorithm)
     }
 
-    fn size_hint(&self) -> usize {
-        64
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [Member::text("algorithm", self.algorithm.as_str())].into_iter()
     }
 
     fn result(&self, data: KeyInfo, request_id: Option<String>) -> Key {
@@ -113,8 +114,8 @@ impl PostParts<RotateKeyResponse, RotateResult> for RotateKeyRequest {
         check_kms_algorithm(&self.algorithm)
     }
 
-    fn size_hint(&self) -> usize {
-        64
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [Member::text("algorithm", self.algorithm.as_str())].into_iter()
     }
 
     fn result(&self, data: RotateKeyResponse, request_id: Option<String>) -> RotateResult {
@@ -143,8 +144,12 @@ impl PostParts<KeyInfo, Key> for RetireKeyRequest {
         check_kms_algorithm(&self.algorithm)
     }
 
-    fn size_hint(&self) -> usize {
-        96
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Member::text("algorithm", self.algorithm.as_str()),
+            Member::unsigned("key_version", self.key_version),
+        ]
+        .into_iter()
     }
 
     fn result(&self, data: KeyInfo, request_id: Option<String>) -> Key {

@@ -14,20 +14,17 @@ pub use kem::{
 pub use keys::{GetActiveKey, GetKey, Key, KeyList, RotateResult};
 pub use signature::{SignHashResult, SignResult, VerifyHashResult, VerifyResult};
 
-/// Writes `value` as JSON into `out`, for the POST operations' bodies.
-fn write_json<T: serde::Serialize>(
-    value: &T,
-    out: &mut Vec<u8>,
-) -> Result<bool, serde_json::Error> {
-    serde_json::to_writer(out, value)?;
-    Ok(true)
-}
+use crate::json_writer::Member;
 
 /// The endpoint-specific parts of a POST operation, which [`post_operation!`] assembles
 /// into an [`crate::Operation`] implementation.
 trait PostParts<Data, Output> {
     fn check(&self) -> Result<(), crate::Error>;
-    fn size_hint(&self) -> usize;
+
+    /// Returns the body's members in the model's field order, leaving out the optional
+    /// fields that serde skips, so the body equals `serde_json::to_vec` of the model.
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone;
+
     fn result(&self, data: Data, request_id: Option<String>) -> Output;
 }
 
@@ -52,11 +49,14 @@ macro_rules! post_operation {
             }
 
             fn write_body(&self, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
-                crate::ops::write_json(self, out)
+                let members = <Self as crate::ops::PostParts<$data, $output>>::members(self);
+                crate::json_writer::write_object(members, out)?;
+                Ok(true)
             }
 
             fn body_size_hint(&self) -> usize {
-                <Self as crate::ops::PostParts<$data, $output>>::size_hint(self)
+                let members = <Self as crate::ops::PostParts<$data, $output>>::members(self);
+                crate::json_writer::max_len(members)
             }
 
             fn finish(&self, data: $data, request_id: Option<String>) -> $output {

@@ -6,11 +6,9 @@ use qpher_types::{
 };
 
 use super::{PostParts, post_operation};
-use crate::operation::{base64_len, check_family, check_key_version};
+use crate::json_writer::Member;
+use crate::operation::{check_family, check_key_version};
 use crate::{Error, ErrorKind, RetryClass};
-
-/// Room for the JSON punctuation and the short fields around the base64 payloads.
-const JSON_OVERHEAD: usize = 160;
 
 /// The algorithm a response names, else the one requested, else the service default.
 fn signature_algorithm(response: Option<Algorithm>, request: Option<&Algorithm>) -> Algorithm {
@@ -52,8 +50,16 @@ impl PostParts<SignResponse, SignResult> for SignRequest {
         check_family(self.algorithm.as_ref(), false)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.message.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("message", &self.message)),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: SignResponse, request_id: Option<String>) -> SignResult {
@@ -94,8 +100,17 @@ impl PostParts<VerifyResponse, VerifyResult> for VerifyRequest {
         check_family(self.algorithm.as_ref(), false)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.message.len()) + base64_len(self.signature.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("message", &self.message)),
+            Some(Member::base64("signature", &self.signature)),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: VerifyResponse, request_id: Option<String>) -> VerifyResult {
@@ -141,8 +156,17 @@ impl PostParts<SignHashResponse, SignHashResult> for SignHashRequest {
         check_digest(&self.hash, &self.hash_algorithm)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.hash.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("hash", &self.hash)),
+            Some(Member::text("hash_algorithm", self.hash_algorithm.as_str())),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: SignHashResponse, request_id: Option<String>) -> SignHashResult {
@@ -190,8 +214,18 @@ impl PostParts<VerifyHashResponse, VerifyHashResult> for VerifyHashRequest {
         check_digest(&self.hash, &self.hash_algorithm)
     }
 
-    fn size_hint(&self) -> usize {
-        base64_len(self.hash.len()) + base64_len(self.signature.len()) + JSON_OVERHEAD
+    fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
+        [
+            Some(Member::base64("hash", &self.hash)),
+            Some(Member::text("hash_algorithm", self.hash_algorithm.as_str())),
+            Some(Member::base64("signature", &self.signature)),
+            Some(Member::unsigned("key_version", self.key_version)),
+            self.algorithm
+                .as_ref()
+                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn result(&self, data: VerifyHashResponse, request_id: Option<String>) -> VerifyHashResult {
