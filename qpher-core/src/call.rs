@@ -51,7 +51,6 @@ pub struct Call<O: Operation> {
     operation: O,
     method: Method,
     uri: Uri,
-    url: url::Url,
     headers: HeaderMap,
     body: Bytes,
     request_id: String,
@@ -87,14 +86,7 @@ impl<O: Operation> Call<O> {
     pub fn new(config: &Config, operation: O, ids: CallIds) -> Result<Self, Error> {
         operation.validate()?;
 
-        let url = build_url(config, &operation)?;
-        let uri: Uri = url.as_str().parse().map_err(|error| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                "the request URL is not a valid URI",
-            )
-            .with_source(error)
-        })?;
+        let uri = build_uri(config, &operation)?;
 
         let mut buffer = Zeroizing::new(Vec::with_capacity(operation.body_size_hint()));
         let has_body = operation.write_body(&mut buffer).map_err(|error| {
@@ -116,7 +108,6 @@ impl<O: Operation> Call<O> {
             operation,
             method: O::METHOD,
             uri,
-            url,
             headers,
             body,
             request_id: ids.request_id().to_owned(),
@@ -237,7 +228,7 @@ impl<O: Operation> Call<O> {
                 ErrorCode::Service001,
                 format!(
                     "could not connect to {}; check base_url (scheme, host and port) and that the service is running",
-                    origin(&self.url)
+                    origin(&self.uri)
                 ),
             ),
             TransportErrorKind::Timeout => (
@@ -251,7 +242,7 @@ impl<O: Operation> Call<O> {
             TransportErrorKind::Io => (
                 ErrorKind::Connection,
                 ErrorCode::Service001,
-                format!("the connection to {} failed", origin(&self.url)),
+                format!("the connection to {} failed", origin(&self.uri)),
             ),
             TransportErrorKind::ResponseTooLarge => (
                 ErrorKind::ResponseTooLarge,
@@ -294,17 +285,21 @@ impl<O: Operation> Call<O> {
     }
 
     fn redirect_error(&self, status: u16, headers: &HeaderMap) -> Error {
+        // Only a redirect needs the request URL as a `url::Url`, so it is parsed here.
         let target = headers
             .get(LOCATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|location| self.url.join(location).ok())
-            .map(|target| origin(&target));
+            .and_then(|location| {
+                let base = url::Url::parse(&self.uri.to_string()).ok()?;
+                base.join(location).ok()
+            })
+            .map(|target| target.origin().ascii_serialization());
 
         let message = match target {
             Some(target) => format!(
                 "the service answered {status} with a redirect to {target}; redirects are not \
                  followed so the API key is sent only to {}; check base_url",
-                origin(&self.url)
+                origin(&self.uri)
             ),
             None => format!(
                 "the service answered {status} with a redirect; redirects are not followed; check base_url"
@@ -340,22 +335,44 @@ impl AsRef<[u8]> for SecretBody {
     }
 }
 
-fn origin(url: &url::Url) -> String {
-    url.origin().ascii_serialization()
+/// Returns `scheme://host[:port]` of the request URI.
+///
+/// The URI is the serialization of a `url::Url`, which leaves out default ports, so this
+/// equals that URL's ASCII origin.
+fn origin(uri: &Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or_default();
+    let authority = uri.authority().map_or("", |authority| authority.as_str());
+    format!("{scheme}://{authority}")
 }
 
-fn build_url<O: Operation>(config: &Config, operation: &O) -> Result<url::Url, Error> {
-    let mut url = config.base_url.clone();
-    let prefix = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&format!("{prefix}{}", operation.path()));
-
+/// Builds the request URI: the base URL's path with `operation`'s path appended, and its
+/// query form-encoded.
+///
+/// The base URL was parsed and normalized once by `Config`, and it has no query or
+/// fragment, so the text is joined here and parsed once, as a `Uri`.
+fn build_uri<O: Operation>(config: &Config, operation: &O) -> Result<Uri, Error> {
+    let base = config.base_url.as_str().trim_end_matches('/');
+    let path = operation.path();
     let query = operation.query();
-    if query.is_empty() {
-        url.set_query(None);
-    } else {
-        url.query_pairs_mut().clear().extend_pairs(query);
+
+    let mut text = String::with_capacity(base.len() + path.len() + 64);
+    text.push_str(base);
+    text.push_str(&path);
+    if !query.is_empty() {
+        text.push('?');
+        let start = text.len();
+        url::form_urlencoded::Serializer::for_suffix(&mut text, start)
+            .extend_pairs(query)
+            .finish();
     }
-    Ok(url)
+
+    text.parse().map_err(|error| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            "the request URL is not a valid URI",
+        )
+        .with_source(error)
+    })
 }
 
 fn build_headers(config: &Config, ids: &CallIds, class: RetryClass) -> Result<HeaderMap, Error> {
@@ -419,6 +436,45 @@ mod tests {
         let step = call.handle_response(200, &HeaderMap::new(), SUCCESS, SystemTime::now(), 0);
         assert!(matches!(step, Step::Done(Ok(_))));
         assert!(call.next_request().body().is_empty());
+    }
+
+    #[test]
+    fn uri_and_origin_match_url_crate() {
+        use qpher_types::{Algorithm, KeyStatus, ListKeysQuery};
+
+        let bases = [
+            "https://api.qpher.ai",
+            "https://api.qpher.ai:443/",
+            "https://proxy.example:8443/qpher/",
+            "https://proxy.example/a%20b/c/",
+            "https://bücher.example/",
+            "http://[::1]:8787",
+            "http://127.0.0.1:80/",
+        ];
+        let query = ListKeysQuery {
+            algorithm: Some(Algorithm::from_wire("New Algo&x=1/ä")),
+            status: Some(KeyStatus::Retired),
+        };
+        for base in bases {
+            let config = Config::builder()
+                .api_key("qph_call_test")
+                .base_url(base)
+                .build_with_env(|_| None)
+                .unwrap();
+
+            let mut expected = config.base_url.clone();
+            let prefix = expected.path().trim_end_matches('/').to_owned();
+            expected.set_path(&format!("{prefix}{}", query.path()));
+            expected.query_pairs_mut().extend_pairs(query.query());
+
+            let uri = build_uri(&config, &query).unwrap();
+            assert_eq!(uri.to_string(), expected.as_str(), "{base}");
+            assert_eq!(
+                origin(&uri),
+                expected.origin().ascii_serialization(),
+                "{base}"
+            );
+        }
     }
 
     #[test]
