@@ -1,14 +1,20 @@
 //! The SQLite store: tenants, API keys, key versions and idempotency records.
 //!
-//! One connection behind a mutex serves the whole server; callers on the async runtime
-//! reach it through `spawn_blocking`. The database runs in WAL mode with
-//! `synchronous=FULL`, so every committed key write is on disk before its response is
-//! sent. Private keys are stored sealed by [`DerivedKeys`], API keys only as HMAC hashes.
+//! One connection behind a mutex serves the whole server. Callers on the async runtime
+//! reach it through `spawn_blocking`, except for the `cached_*` reads, which never wait
+//! for the lock. The database runs in WAL mode with `synchronous=FULL`, so every
+//! committed key write is on disk before its response is sent. Private keys are stored sealed by [`DerivedKeys`], API keys only as HMAC hashes.
 //! The rule "one active key per tenant and algorithm" is a unique partial index, so the
 //! database rejects a second active row whatever the code does.
+//!
+//! API-key lookups and key versions are cached in memory (see [`cache`]), so a request
+//! with a known key and key version runs no SQL in memory mode, and only
+//! `PRAGMA data_version` with a database file.
+
+mod cache;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use qpher_types::KeyStatus;
@@ -16,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
+use self::cache::Caches;
 use crate::clock::{timestamp_now, unix_now};
 use crate::config::MasterKey;
 use crate::crypto::{CryptoError, DerivedKeys, KeyAlgorithm, KeyPair, generate_api_key};
@@ -124,7 +131,7 @@ pub(crate) struct KeyRecord {
     pub created_at: String,
 }
 
-/// A key version with its opened private key.
+/// A key version with its opened private key, which is zeroized on drop.
 pub(crate) struct PrivateKeyRecord {
     pub record: KeyRecord,
     pub private_key: Zeroizing<Vec<u8>>,
@@ -183,13 +190,17 @@ pub(crate) enum Outcome {
 pub(crate) struct Store {
     connection: Arc<Mutex<Connection>>,
     keys: Arc<DerivedKeys>,
+    caches: Arc<Caches>,
+    /// Whether other connections can write to the database, as the admin commands do to a
+    /// file; the caches then check `PRAGMA data_version` before they are used.
+    external_writes: bool,
 }
 
 impl Store {
     /// Opens a database that lives in memory.
     pub(crate) fn open_in_memory(master_key: &MasterKey) -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory()?;
-        Self::init(connection, master_key)
+        Self::init(connection, master_key, true)
     }
 
     /// Opens or creates the database file at `path`.
@@ -198,10 +209,14 @@ impl Store {
         connection.busy_timeout(BUSY_TIMEOUT)?;
         connection
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
-        Self::init(connection, master_key)
+        Self::init(connection, master_key, true)
     }
 
-    fn init(mut connection: Connection, master_key: &MasterKey) -> Result<Self, StoreError> {
+    fn init(
+        mut connection: Connection,
+        master_key: &MasterKey,
+        external_writes: bool,
+    ) -> Result<Self, StoreError> {
         // FULL syncs the WAL on every commit, so a key whose response was sent survives
         // a power loss, not only a process crash.
         connection.pragma_update(None, "synchronous", "FULL")?;
@@ -214,7 +229,38 @@ impl Store {
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
             keys: Arc::new(keys),
+            caches: Arc::new(Caches::default()),
+            external_writes,
         })
+    }
+
+    /// Locks the connection and clears the caches when another connection has written
+    /// since the last check.
+    fn lock_checked(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        let connection = self.lock();
+        if self.external_writes {
+            self.caches.check_data_version(&connection)?;
+        }
+        Ok(connection)
+    }
+
+    /// Runs `read` on the caches if that needs no wait for the connection lock: always in
+    /// memory mode, and with a file when the lock is free for the data version check.
+    /// `Ok(None)` means the caller should take the path that may block.
+    fn read_cache<T>(
+        &self,
+        read: impl FnOnce(&Caches) -> Option<T>,
+    ) -> Result<Option<T>, StoreError> {
+        if !self.external_writes {
+            return Ok(read(&self.caches));
+        }
+        let connection = match self.connection.try_lock() {
+            Ok(connection) => connection,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(None),
+        };
+        self.caches.check_data_version(&connection)?;
+        Ok(read(&self.caches))
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -288,21 +334,35 @@ impl Store {
     /// Returns the tenant of a valid, unrevoked API key.
     pub(crate) fn authenticate(&self, api_key: &str) -> Result<Option<String>, StoreError> {
         let hash = self.keys.hash_api_key(api_key)?;
-        let row: Option<(String, Vec<u8>)> = self
-            .lock()
-            .query_row(
+        let connection = self.lock_checked()?;
+        if let Some(tenant_id) = self.caches.tenant(&hash) {
+            return Ok(Some(tenant_id));
+        }
+
+        let row: Option<(String, Vec<u8>)> = connection
+            .prepare_cached(
                 "SELECT tenant_id, key_hash FROM api_keys
                  WHERE key_hash = ?1 AND revoked_at IS NULL",
-                [hash.as_slice()],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            )?
+            .query_row([hash.as_slice()], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
 
         // The index lookup already matched the hash; comparing again in constant time
         // keeps the final decision free of data-dependent timing.
-        Ok(row.and_then(|(tenant_id, stored)| {
+        let tenant_id = row.and_then(|(tenant_id, stored)| {
             bool::from(stored.as_slice().ct_eq(hash.as_slice())).then_some(tenant_id)
-        }))
+        });
+        if let Some(tenant_id) = &tenant_id {
+            self.caches.insert_tenant(hash, tenant_id);
+        }
+        Ok(tenant_id)
+    }
+
+    /// Returns the tenant of an API key from the cache without waiting for the database;
+    /// `Ok(None)` means the key is not cached, so call [`Store::authenticate`].
+    pub(crate) fn cached_tenant(&self, api_key: &str) -> Result<Option<String>, StoreError> {
+        let hash = self.keys.hash_api_key(api_key)?;
+        self.read_cache(|caches| caches.tenant(&hash))
     }
 
     /// Lists every API key, revoked ones included.
@@ -327,10 +387,13 @@ impl Store {
 
     /// Revokes the API key with row id `id`; revoking twice is not an error.
     pub(crate) fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
-        let changed = self.lock().execute(
+        let connection = self.lock();
+        let changed = connection.execute(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
             params![id, timestamp_now()],
         )?;
+        // The cache is keyed by hash, not row id, so every entry goes.
+        self.caches.clear_tenants();
         if changed == 0 {
             return Err(StoreError::NotFound(format!("API key {id} not found")));
         }
@@ -405,6 +468,7 @@ impl Store {
             )?;
         }
         transaction.commit()?;
+        self.caches.clear_keys();
         Ok(Outcome::Executed(response))
     }
 
@@ -428,6 +492,7 @@ impl Store {
         let record = key_in(&transaction, tenant_id, algorithm, version)?
             .ok_or_else(|| key_not_found(algorithm, version))?;
         transaction.commit()?;
+        self.caches.clear_keys();
         Ok(record)
     }
 
@@ -482,21 +547,58 @@ impl Store {
             .transpose()
     }
 
-    /// Returns a key version with its private key opened.
+    /// Returns one key version of a tenant, through the cache.
+    pub(crate) fn public_key(
+        &self,
+        tenant_id: &str,
+        algorithm: KeyAlgorithm,
+        version: u32,
+    ) -> Result<Option<Arc<KeyRecord>>, StoreError> {
+        let connection = self.lock_checked()?;
+        if let Some(record) = self.caches.public_key(tenant_id, algorithm, version) {
+            return Ok(Some(record));
+        }
+
+        let Some(record) = key_in(&connection, tenant_id, algorithm, version)? else {
+            return Ok(None);
+        };
+        let record = Arc::new(record);
+        self.caches
+            .insert_public_key(tenant_id, Arc::clone(&record));
+        Ok(Some(record))
+    }
+
+    /// Returns a cached key version without waiting for the database; `Ok(None)` means
+    /// it is not cached, so call [`Store::public_key`].
+    pub(crate) fn cached_public_key(
+        &self,
+        tenant_id: &str,
+        algorithm: KeyAlgorithm,
+        version: u32,
+    ) -> Result<Option<Arc<KeyRecord>>, StoreError> {
+        self.read_cache(|caches| caches.public_key(tenant_id, algorithm, version))
+    }
+
+    /// Returns a key version with its private key opened, through the cache.
     pub(crate) fn private_key(
         &self,
         tenant_id: &str,
         algorithm: KeyAlgorithm,
         version: u32,
-    ) -> Result<Option<PrivateKeyRecord>, StoreError> {
-        let row: Option<(Result<KeyRecord, StoreError>, Vec<u8>)> = self
-            .lock()
-            .query_row(
+    ) -> Result<Option<Arc<PrivateKeyRecord>>, StoreError> {
+        let connection = self.lock_checked()?;
+        if let Some(key) = self.caches.private_key(tenant_id, algorithm, version) {
+            return Ok(Some(key));
+        }
+
+        let row: Option<(Result<KeyRecord, StoreError>, Vec<u8>)> = connection
+            .prepare_cached(
                 "SELECT algorithm, version, status, public_key, created_at, sealed_private_key
                  FROM keys WHERE tenant_id = ?1 AND algorithm = ?2 AND version = ?3",
-                params![tenant_id, algorithm.wire_name(), version],
-                |row| Ok((read_key_row(row)?, row.get(5)?)),
-            )
+            )?
+            .query_row(params![tenant_id, algorithm.wire_name(), version], |row| {
+                Ok((read_key_row(row)?, row.get(5)?))
+            })
             .optional()?;
         let Some((record, sealed)) = row else {
             return Ok(None);
@@ -506,10 +608,23 @@ impl Store {
         let private_key = self
             .keys
             .open_private_key(tenant_id, algorithm, version, &sealed)?;
-        Ok(Some(PrivateKeyRecord {
+        let key = Arc::new(PrivateKeyRecord {
             record,
             private_key,
-        }))
+        });
+        self.caches.insert_private_key(tenant_id, Arc::clone(&key));
+        Ok(Some(key))
+    }
+
+    /// Returns a cached key version with its private key without waiting for the
+    /// database; `Ok(None)` means it is not cached, so call [`Store::private_key`].
+    pub(crate) fn cached_private_key(
+        &self,
+        tenant_id: &str,
+        algorithm: KeyAlgorithm,
+        version: u32,
+    ) -> Result<Option<Arc<PrivateKeyRecord>>, StoreError> {
+        self.read_cache(|caches| caches.private_key(tenant_id, algorithm, version))
     }
 
     /// Runs `PRAGMA integrity_check` and returns its first line (`ok` when healthy).
@@ -589,9 +704,11 @@ fn key_in(
     version: u32,
 ) -> Result<Option<KeyRecord>, StoreError> {
     connection
-        .query_row(
+        .prepare_cached(
             "SELECT algorithm, version, status, public_key, created_at FROM keys
              WHERE tenant_id = ?1 AND algorithm = ?2 AND version = ?3",
+        )?
+        .query_row(
             params![tenant_id, algorithm.wire_name(), version],
             read_key_row,
         )
@@ -888,5 +1005,71 @@ mod tests {
             store.revoke_api_key(999),
             Err(StoreError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn caches_see_other_connection_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let master_key = MasterKey::from_bytes([5; 32]);
+        let server = Store::open_file(&path, &master_key).unwrap();
+        let admin = Store::open_file(&path, &master_key).unwrap();
+        let tenant = server.create_tenant("t").unwrap();
+        let (id, api_key) = server.create_api_key(&tenant).unwrap();
+        generate(&server, &tenant, KeyAlgorithm::MlKem768).unwrap();
+
+        assert_eq!(server.authenticate(&api_key).unwrap(), Some(tenant.clone()));
+        assert_eq!(
+            server.cached_tenant(&api_key).unwrap(),
+            Some(tenant.clone())
+        );
+        let key = server
+            .private_key(&tenant, KeyAlgorithm::MlKem768, 1)
+            .unwrap();
+        assert_eq!(key.unwrap().record.status, KeyStatus::Active);
+        let cached = server
+            .cached_private_key(&tenant, KeyAlgorithm::MlKem768, 1)
+            .unwrap();
+        assert!(cached.is_some(), "the private key was not cached");
+
+        admin.revoke_api_key(id).unwrap();
+        admin
+            .archive_key(&tenant, KeyAlgorithm::MlKem768, 1)
+            .unwrap();
+
+        assert_eq!(server.cached_tenant(&api_key).unwrap(), None);
+        assert_eq!(server.authenticate(&api_key).unwrap(), None);
+        let cached = server
+            .cached_private_key(&tenant, KeyAlgorithm::MlKem768, 1)
+            .unwrap();
+        assert!(cached.is_none(), "the cache kept a key archived elsewhere");
+        let key = server
+            .private_key(&tenant, KeyAlgorithm::MlKem768, 1)
+            .unwrap();
+        assert_eq!(key.unwrap().record.status, KeyStatus::Archived);
+    }
+
+    #[test]
+    fn retire_clears_cached_key() {
+        let (store, tenant) = store_with_tenant();
+        generate(&store, &tenant, KeyAlgorithm::MlDsa65).unwrap();
+        let record = store.public_key(&tenant, KeyAlgorithm::MlDsa65, 1).unwrap();
+        assert_eq!(record.unwrap().status, KeyStatus::Active);
+
+        store
+            .run_lifecycle(
+                &tenant,
+                Lifecycle::Retire(KeyAlgorithm::MlDsa65, 1),
+                None,
+                render,
+            )
+            .unwrap();
+
+        let record = store
+            .cached_public_key(&tenant, KeyAlgorithm::MlDsa65, 1)
+            .unwrap();
+        assert!(record.is_none(), "the cache kept the active status");
+        let record = store.public_key(&tenant, KeyAlgorithm::MlDsa65, 1).unwrap();
+        assert_eq!(record.unwrap().status, KeyStatus::Retired);
     }
 }

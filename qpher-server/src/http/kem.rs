@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::{ApiError, Group, envelope_response};
 use super::extract::{ApiJson, TenantId};
 use super::keys::{
-    Needs, blocking, check_max_len, check_version, crypto_error, load_private, load_public,
+    Needs, check_max_len, check_version, crypto_error, crypto_task, load_private, load_public,
     resolve_algorithm,
 };
 use crate::crypto::{
@@ -74,17 +74,17 @@ pub(crate) async fn encrypt(
     let deterministic = check_mode(request.mode.as_ref(), request.salt.as_deref())?;
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let ciphertext = blocking(move || {
-        let record = load_public(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::Active,
-            "encrypt",
-        )?;
+    let record = load_public(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::Active,
+        "encrypt",
+    )
+    .await?;
+    let ciphertext = crypto_task(request.plaintext.len(), move || {
         let randomness = match request.salt.as_deref() {
             Some(salt) if deterministic => SealRandomness::Deterministic { salt },
             _ => SealRandomness::Fresh,
@@ -120,17 +120,17 @@ pub(crate) async fn decrypt(
     check_version(request.key_version, GROUP)?;
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let plaintext = blocking(move || {
-        let key = load_private(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::ActiveOrRetired,
-            "decrypt",
-        )?;
+    let key = load_private(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::ActiveOrRetired,
+        "decrypt",
+    )
+    .await?;
+    let plaintext = crypto_task(request.ciphertext.len(), move || {
         crypto::kem_dem_open(
             ENCRYPT_FORMAT_V1,
             &key.private_key,
@@ -161,17 +161,17 @@ pub(crate) async fn encapsulate(
     check_version(request.key_version, GROUP)?;
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let (kem_ciphertext, shared_secret) = blocking(move || {
-        let record = load_public(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::Active,
-            "encapsulate",
-        )?;
+    let record = load_public(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::Active,
+        "encapsulate",
+    )
+    .await?;
+    let (kem_ciphertext, shared_secret) = crypto_task(0, move || {
         let randomness = crypto::random_array::<32>().map_err(ApiError::internal)?;
         crypto::ml_kem_encapsulate(&record.public_key, *randomness).map_err(ApiError::internal)
     })
@@ -207,17 +207,17 @@ pub(crate) async fn decapsulate(
     }
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let shared_secret = blocking(move || {
-        let key = load_private(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::ActiveOrRetired,
-            "decapsulate",
-        )?;
+    let key = load_private(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::ActiveOrRetired,
+        "decapsulate",
+    )
+    .await?;
+    let shared_secret = crypto_task(request.kem_ciphertext.len(), move || {
         crypto::ml_kem_decapsulate(&key.private_key, &request.kem_ciphertext)
             .map_err(|error| crypto_error(error, ErrorCode::Kem003, "kem_ciphertext"))
     })
@@ -252,17 +252,17 @@ pub(crate) async fn wrap(
     }
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let wrapped_key = blocking(move || {
-        let record = load_public(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::Active,
-            "wrap",
-        )?;
+    let record = load_public(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::Active,
+        "wrap",
+    )
+    .await?;
+    let wrapped_key = crypto_task(request.symmetric_key.len(), move || {
         crypto::kem_dem_seal(
             WRAP_FORMAT_V1,
             &record.public_key,
@@ -295,17 +295,17 @@ pub(crate) async fn unwrap(
     check_version(request.key_version, GROUP)?;
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let symmetric_key = blocking(move || {
-        let key = load_private(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::ActiveOrRetired,
-            "unwrap",
-        )?;
+    let key = load_private(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::ActiveOrRetired,
+        "unwrap",
+    )
+    .await?;
+    let symmetric_key = crypto_task(request.wrapped_key.len(), move || {
         crypto::kem_dem_open(
             WRAP_FORMAT_V1,
             &key.private_key,

@@ -1,12 +1,18 @@
 //! Request checks shared by the endpoints: algorithm names, key versions, sizes, and
 //! loading a key version with the status its operation needs.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use qpher_types::{Algorithm, ErrorCode, KeyStatus};
 
 use super::error::{ApiError, Group};
 use crate::crypto::{CryptoError, KeyAlgorithm};
 use crate::store::{KeyRecord, PrivateKeyRecord, Store};
+
+/// Largest input, in bytes, of a cryptographic operation that runs on the async worker
+/// itself; see [`crypto_task`].
+const INLINE_CRYPTO_MAX_BYTES: usize = 64 * 1024;
 
 /// Maps the `algorithm` of a request to the one algorithm its endpoint family implements.
 pub(crate) fn resolve_algorithm(
@@ -124,8 +130,11 @@ fn not_found(algorithm: KeyAlgorithm, version: u32, group: Group) -> ApiError {
     )
 }
 
-/// Loads a key version's public data and checks its status; runs on a blocking thread.
-pub(crate) fn load_public(
+/// Loads a key version's public data and checks its status.
+///
+/// A cached key version is used on the calling task; otherwise the database is read on
+/// the blocking thread pool.
+pub(crate) async fn load_public(
     store: &Store,
     tenant_id: &str,
     algorithm: KeyAlgorithm,
@@ -133,18 +142,33 @@ pub(crate) fn load_public(
     group: Group,
     needs: Needs,
     operation: &str,
-) -> Result<KeyRecord, ApiError> {
-    let record = store
-        .key(tenant_id, algorithm, version)
-        .map_err(|error| ApiError::from_store(group, error))?
-        .ok_or_else(|| not_found(algorithm, version, group))?;
+) -> Result<Arc<KeyRecord>, ApiError> {
+    let cached = store
+        .cached_public_key(tenant_id, algorithm, version)
+        .map_err(|error| ApiError::from_store(group, error))?;
+    let record = match cached {
+        Some(record) => record,
+        None => {
+            let store = store.clone();
+            let tenant_id = tenant_id.to_owned();
+            blocking(move || {
+                store
+                    .public_key(&tenant_id, algorithm, version)
+                    .map_err(|error| ApiError::from_store(group, error))
+            })
+            .await?
+            .ok_or_else(|| not_found(algorithm, version, group))?
+        }
+    };
     check_status(&record, needs, operation)?;
     Ok(record)
 }
 
-/// Loads a key version with its private key and checks its status; runs on a blocking
-/// thread.
-pub(crate) fn load_private(
+/// Loads a key version with its private key and checks its status.
+///
+/// A cached key version is used on the calling task; otherwise the database is read and
+/// the private key opened on the blocking thread pool.
+pub(crate) async fn load_private(
     store: &Store,
     tenant_id: &str,
     algorithm: KeyAlgorithm,
@@ -152,11 +176,24 @@ pub(crate) fn load_private(
     group: Group,
     needs: Needs,
     operation: &str,
-) -> Result<PrivateKeyRecord, ApiError> {
-    let key = store
-        .private_key(tenant_id, algorithm, version)
-        .map_err(|error| ApiError::from_store(group, error))?
-        .ok_or_else(|| not_found(algorithm, version, group))?;
+) -> Result<Arc<PrivateKeyRecord>, ApiError> {
+    let cached = store
+        .cached_private_key(tenant_id, algorithm, version)
+        .map_err(|error| ApiError::from_store(group, error))?;
+    let key = match cached {
+        Some(key) => key,
+        None => {
+            let store = store.clone();
+            let tenant_id = tenant_id.to_owned();
+            blocking(move || {
+                store
+                    .private_key(&tenant_id, algorithm, version)
+                    .map_err(|error| ApiError::from_store(group, error))
+            })
+            .await?
+            .ok_or_else(|| not_found(algorithm, version, group))?
+        }
+    };
     check_status(&key.record, needs, operation)?;
     Ok(key)
 }
@@ -173,8 +210,8 @@ pub(crate) fn crypto_error(error: CryptoError, invalid_code: ErrorCode, what: &s
     }
 }
 
-/// Runs `task` on the blocking thread pool, where SQLite and the lattice arithmetic do
-/// not stall the async workers.
+/// Runs `task` on the blocking thread pool, where SQLite and long computations do not
+/// stall the async workers.
 pub(crate) async fn blocking<T, F>(task: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
@@ -183,4 +220,22 @@ where
     tokio::task::spawn_blocking(task)
         .await
         .map_err(ApiError::internal)?
+}
+
+/// Runs the cryptographic `task` on the calling task when its input is at most
+/// [`INLINE_CRYPTO_MAX_BYTES`], and on the blocking thread pool otherwise.
+///
+/// One ML-KEM or ML-DSA operation takes tens to hundreds of microseconds, less than
+/// handing the work to another thread and back costs in wake-ups; hashing and AES-GCM
+/// over a large input would hold an async worker for milliseconds.
+pub(crate) async fn crypto_task<T, F>(input_len: usize, task: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    if input_len <= INLINE_CRYPTO_MAX_BYTES {
+        task()
+    } else {
+        blocking(task).await
+    }
 }

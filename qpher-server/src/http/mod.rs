@@ -198,15 +198,22 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
     let Ok(api_key) = value.to_str() else {
         return ApiError::unauthorized("invalid or revoked API key").into_response();
     };
-    let api_key = Zeroizing::new(api_key.to_owned());
 
-    let store = state.store.clone();
-    let tenant = match tokio::task::spawn_blocking(move || store.authenticate(&api_key)).await {
-        Ok(Ok(Some(tenant))) => TenantId(tenant),
-        Ok(Ok(None)) => {
-            return ApiError::unauthorized("invalid or revoked API key").into_response();
+    let tenant = match state.store.cached_tenant(api_key) {
+        Ok(Some(tenant)) => TenantId(tenant),
+        Ok(None) => {
+            // Not cached yet, or revoked: ask the database on a blocking thread.
+            let api_key = Zeroizing::new(api_key.to_owned());
+            let store = state.store.clone();
+            match tokio::task::spawn_blocking(move || store.authenticate(&api_key)).await {
+                Ok(Ok(Some(tenant))) => TenantId(tenant),
+                Ok(Ok(None)) => {
+                    return ApiError::unauthorized("invalid or revoked API key").into_response();
+                }
+                Ok(Err(error)) => return ApiError::internal(error).into_response(),
+                Err(error) => return ApiError::internal(error).into_response(),
+            }
         }
-        Ok(Err(error)) => return ApiError::internal(error).into_response(),
         Err(error) => return ApiError::internal(error).into_response(),
     };
 

@@ -18,7 +18,7 @@ use super::AppState;
 use super::error::{ApiError, Group, envelope_response};
 use super::extract::{ApiJson, TenantId};
 use super::keys::{
-    Needs, blocking, check_max_len, check_version, load_private, load_public, resolve_algorithm,
+    Needs, check_max_len, check_version, crypto_task, load_private, load_public, resolve_algorithm,
 };
 use crate::crypto::{self, KeyAlgorithm};
 
@@ -75,17 +75,17 @@ pub(crate) async fn sign(
     check_max_len("message", request.message.len(), MAX_PLAINTEXT_LEN, GROUP)?;
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let signature = blocking(move || {
-        let key = load_private(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::Active,
-            "sign",
-        )?;
+    let key = load_private(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::Active,
+        "sign",
+    )
+    .await?;
+    let signature = crypto_task(request.message.len(), move || {
         sign_with(&key.private_key, &request.message, MESSAGE_CONTEXT)
     })
     .await?;
@@ -111,17 +111,17 @@ pub(crate) async fn verify(
     check_max_len("message", request.message.len(), MAX_PLAINTEXT_LEN, GROUP)?;
 
     let key_version = request.key_version;
-    let store = state.store.clone();
-    let valid = blocking(move || {
-        let record = load_public(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::ActiveOrRetired,
-            "verify",
-        )?;
+    let record = load_public(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::ActiveOrRetired,
+        "verify",
+    )
+    .await?;
+    let valid = crypto_task(request.message.len(), move || {
         Ok(crypto::ml_dsa_verify(
             &record.public_key,
             &request.message,
@@ -153,17 +153,17 @@ pub(crate) async fn sign_hash(
 
     let key_version = request.key_version;
     let hash_algorithm = request.hash_algorithm.clone();
-    let store = state.store.clone();
-    let signature = blocking(move || {
-        let key = load_private(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::Active,
-            "sign-hash",
-        )?;
+    let key = load_private(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::Active,
+        "sign-hash",
+    )
+    .await?;
+    let signature = crypto_task(request.hash.len(), move || {
         sign_with(&key.private_key, &request.hash, context)
     })
     .await?;
@@ -192,17 +192,17 @@ pub(crate) async fn verify_hash(
 
     let key_version = request.key_version;
     let hash_algorithm = request.hash_algorithm.clone();
-    let store = state.store.clone();
-    let valid = blocking(move || {
-        let record = load_public(
-            &store,
-            &tenant_id,
-            algorithm,
-            key_version,
-            GROUP,
-            Needs::ActiveOrRetired,
-            "verify-hash",
-        )?;
+    let record = load_public(
+        &state.store,
+        &tenant_id,
+        algorithm,
+        key_version,
+        GROUP,
+        Needs::ActiveOrRetired,
+        "verify-hash",
+    )
+    .await?;
+    let valid = crypto_task(request.hash.len(), move || {
         Ok(crypto::ml_dsa_verify(
             &record.public_key,
             &request.hash,
