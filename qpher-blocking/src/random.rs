@@ -44,7 +44,7 @@ pub(crate) fn bytes<const N: usize>() -> Result<[u8; N], Error> {
 
 /// Returns a random value for the retry jitter.
 ///
-/// Uses the value the latest draw on this thread fetched, else asks the operating system.
+/// Uses the value the latest draw on this thread fetched, else calls `getrandom`.
 /// Jitter only spreads retries out, so when the generator fails this returns `u64::MAX`,
 /// which gives the schedule's full delay, instead of failing the call.
 pub(crate) fn jitter() -> u64 {
