@@ -335,3 +335,19 @@ fn expect(condition: bool, claim: &str) -> Result<(), String> {
         Err(format!("mismatch: expected that {claim}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_named() {
+        let path = Path::new("/nonexistent/qpher-demo-input.bin");
+        let error = run(path).unwrap_err();
+        assert!(
+            error.contains("/nonexistent/qpher-demo-input.bin"),
+            "{error}"
+        );
+        assert!(error.contains("--file"), "{error}");
+    }
+}

@@ -157,3 +157,23 @@ fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(decode_hex("00ff10").unwrap(), vec![0x00, 0xff, 0x10]);
+        assert_eq!(decode_hex("").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn hex_rejects_bad_text() {
+        let odd = decode_hex("abc").unwrap_err();
+        assert!(odd.contains("odd number"), "{odd}");
+
+        let invalid = decode_hex("zz").unwrap_err();
+        assert!(invalid.contains("`zz`"), "{invalid}");
+    }
+}
