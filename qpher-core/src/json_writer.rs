@@ -42,6 +42,11 @@ impl<'a> Member<'a> {
         }
     }
 
+    /// Returns the `algorithm` member, or `None` when the request leaves it to the service.
+    pub(crate) fn algorithm(algorithm: Option<&'a qpher_types::Algorithm>) -> Option<Self> {
+        algorithm.map(|algorithm| Self::text("algorithm", algorithm.as_str()))
+    }
+
     pub(crate) fn unsigned(name: &'static str, number: u32) -> Self {
         Self {
             name,

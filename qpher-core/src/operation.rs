@@ -81,6 +81,17 @@ pub(crate) fn check_key_version(key_version: u32) -> Result<(), Error> {
     Ok(())
 }
 
+/// Rejects key version 0 and a known algorithm of the wrong family: the checks every KEM and
+/// signature operation makes before sending.
+pub(crate) fn check_version_and_family(
+    key_version: u32,
+    algorithm: Option<&qpher_types::Algorithm>,
+    want_kem: bool,
+) -> Result<(), Error> {
+    check_key_version(key_version)?;
+    check_family(algorithm, want_kem)
+}
+
 /// Rejects a known algorithm of the wrong family, such as Dilithium3 for encryption.
 ///
 /// Unknown algorithm names pass, so a new service algorithm works before the SDK knows it.

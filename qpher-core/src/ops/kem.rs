@@ -9,7 +9,7 @@ use qpher_types::{
 
 use super::{PostParts, post_operation};
 use crate::json_writer::Member;
-use crate::operation::{check_family, check_key_version};
+use crate::operation::check_version_and_family;
 use crate::{Error, ErrorKind, RetryClass};
 
 /// Returns the algorithm a response names, else the one requested, else the service default.
@@ -34,8 +34,7 @@ pub struct EncryptResult {
 
 impl PostParts<EncryptResponse, EncryptResult> for EncryptRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), true)?;
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), true)?;
 
         let deterministic = self.mode == Some(EncryptMode::Deterministic);
         match (&self.salt, deterministic) {
@@ -64,9 +63,7 @@ impl PostParts<EncryptResponse, EncryptResult> for EncryptRequest {
         [
             Some(Member::base64("plaintext", self.plaintext.expose_secret())),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
             self.mode
                 .as_ref()
                 .map(|mode| Member::text("mode", mode.as_str())),
@@ -112,17 +109,14 @@ pub struct DecryptResult {
 
 impl PostParts<DecryptResponse, DecryptResult> for DecryptRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), true)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), true)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
         [
             Some(Member::base64("ciphertext", &self.ciphertext)),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -164,16 +158,13 @@ pub struct EncapsulateResult {
 
 impl PostParts<EncapsulateResponse, EncapsulateResult> for EncapsulateRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), true)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), true)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
         [
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -214,17 +205,14 @@ pub struct DecapsulateResult {
 
 impl PostParts<DecapsulateResponse, DecapsulateResult> for DecapsulateRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), true)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), true)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
         [
             Some(Member::base64("kem_ciphertext", &self.kem_ciphertext)),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -266,8 +254,7 @@ pub struct WrapResult {
 
 impl PostParts<WrapResponse, WrapResult> for WrapRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), true)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), true)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
@@ -277,9 +264,7 @@ impl PostParts<WrapResponse, WrapResult> for WrapRequest {
                 self.symmetric_key.expose_secret(),
             )),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -320,17 +305,14 @@ pub struct UnwrapResult {
 
 impl PostParts<UnwrapResponse, UnwrapResult> for UnwrapRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), true)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), true)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
         [
             Some(Member::base64("wrapped_key", &self.wrapped_key)),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()

@@ -7,7 +7,7 @@ use qpher_types::{
 
 use super::{PostParts, post_operation};
 use crate::json_writer::Member;
-use crate::operation::{check_family, check_key_version};
+use crate::operation::check_version_and_family;
 use crate::{Error, ErrorKind, RetryClass};
 
 /// The algorithm a response names, else the one requested, else the service default.
@@ -46,17 +46,14 @@ pub struct SignResult {
 
 impl PostParts<SignResponse, SignResult> for SignRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), false)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), false)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
         [
             Some(Member::base64("message", &self.message)),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -96,8 +93,7 @@ pub struct VerifyResult {
 
 impl PostParts<VerifyResponse, VerifyResult> for VerifyRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), false)
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), false)
     }
 
     fn members(&self) -> impl Iterator<Item = Member<'_>> + Clone {
@@ -105,9 +101,7 @@ impl PostParts<VerifyResponse, VerifyResult> for VerifyRequest {
             Some(Member::base64("message", &self.message)),
             Some(Member::base64("signature", &self.signature)),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -151,8 +145,7 @@ pub struct SignHashResult {
 
 impl PostParts<SignHashResponse, SignHashResult> for SignHashRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), false)?;
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), false)?;
         check_digest(&self.hash, &self.hash_algorithm)
     }
 
@@ -161,9 +154,7 @@ impl PostParts<SignHashResponse, SignHashResult> for SignHashRequest {
             Some(Member::base64("hash", &self.hash)),
             Some(Member::text("hash_algorithm", self.hash_algorithm.as_str())),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -209,8 +200,7 @@ pub struct VerifyHashResult {
 
 impl PostParts<VerifyHashResponse, VerifyHashResult> for VerifyHashRequest {
     fn check(&self) -> Result<(), Error> {
-        check_key_version(self.key_version)?;
-        check_family(self.algorithm.as_ref(), false)?;
+        check_version_and_family(self.key_version, self.algorithm.as_ref(), false)?;
         check_digest(&self.hash, &self.hash_algorithm)
     }
 
@@ -220,9 +210,7 @@ impl PostParts<VerifyHashResponse, VerifyHashResult> for VerifyHashRequest {
             Some(Member::text("hash_algorithm", self.hash_algorithm.as_str())),
             Some(Member::base64("signature", &self.signature)),
             Some(Member::unsigned("key_version", self.key_version)),
-            self.algorithm
-                .as_ref()
-                .map(|algorithm| Member::text("algorithm", algorithm.as_str())),
+            Member::algorithm(self.algorithm.as_ref()),
         ]
         .into_iter()
         .flatten()
