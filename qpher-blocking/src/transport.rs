@@ -16,7 +16,7 @@ const UREQ_WIRE_LOG_TARGET: &str = "ureq_proto::util";
 /// ureq-proto 0.7 logs the raw request head (the `x-api-key` header included) and every
 /// response body at TRACE, and no setting of ureq turns that off. Sending would put the API
 /// key, plaintexts and secrets into the application's logs, so the call fails instead with
-/// an error that says how to lower that one target.
+/// an error that explains how to lower that one target.
 pub(crate) fn check_wire_logging() -> Result<(), Error> {
     if log::log_enabled!(target: UREQ_WIRE_LOG_TARGET, log::Level::Trace) {
         return Err(Error::new(

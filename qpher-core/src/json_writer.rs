@@ -82,7 +82,7 @@ pub(crate) fn max_len<'a>(members: impl IntoIterator<Item = Member<'a>>) -> usiz
 /// Appends `members` to `out` as one JSON object, in order.
 ///
 /// Reserves [`max_len`] bytes before writing anything, so `out` never reallocates while it
-/// holds part of the body; a buffer created with that capacity keeps the body, secrets
+/// contains part of the body; a buffer created with that capacity keeps the body, secrets
 /// included, in a single allocation.
 ///
 /// # Errors

@@ -94,7 +94,7 @@ pub(crate) fn check_version_and_family(
 
 /// Rejects a known algorithm of the wrong family, such as Dilithium3 for encryption.
 ///
-/// Unknown algorithm names pass, so a new service algorithm works before the SDK knows it.
+/// Unknown algorithm names pass, so a new service algorithm works before the SDK lists it.
 pub(crate) fn check_family(
     algorithm: Option<&qpher_types::Algorithm>,
     want_kem: bool,

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{Error, ErrorKind};
 
-/// Longest excerpt of a non-JSON error body kept in an error message, in characters.
+/// Maximum excerpt of a non-JSON error body kept in an error message, in characters.
 const BODY_EXCERPT_CHARS: usize = 200;
 
 /// Returns the `X-Request-ID` response header, when it is valid text.

@@ -17,7 +17,7 @@ use crate::crypto::random_array;
 /// The address `qpher-server` listens on when none is given: `127.0.0.1:8787`.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8787));
 
-/// Environment variable that holds the master key as base64 of 32 bytes.
+/// Environment variable containing the master key as base64 of 32 bytes.
 pub const MASTER_KEY_ENV: &str = "QPHER_SERVER_MASTER_KEY";
 
 /// File name of the master key inside the data directory.
@@ -86,7 +86,7 @@ impl fmt::Debug for MasterKey {
     }
 }
 
-/// Where the server keeps its state.
+/// The location of the server's state.
 #[derive(Clone, Debug)]
 pub(crate) enum Storage {
     /// A SQLite database in memory, lost when the server stops.
@@ -117,7 +117,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// A server whose state lives in memory, with a random master key unless one is set.
+    /// Configures a server whose state lives in memory, with a random master key unless one is set.
     pub fn in_memory() -> Self {
         Self {
             storage: Storage::InMemory,
@@ -127,7 +127,7 @@ impl ServerConfig {
         }
     }
 
-    /// A server whose state lives in `data_dir`, created on first start.
+    /// Configures a server whose state lives in `data_dir`, created on first start.
     ///
     /// The master key comes from [`ServerConfig::master_key`], else from the
     /// `QPHER_SERVER_MASTER_KEY` environment variable, else from the `master.key` file in

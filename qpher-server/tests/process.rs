@@ -48,8 +48,8 @@ fn spawn_server(data_dir: &Path) -> ServerProcess {
         .to_owned();
 
     let mut printed_api_key = None;
-    // The key lines follow at once when a key was created; read them on another thread so
-    // a server that prints nothing more cannot block the test.
+    // The key lines follow at once when a key was created. They are read on another thread,
+    // so a server that prints nothing more cannot block the test.
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
@@ -87,7 +87,7 @@ struct Acknowledged {
     encrypted: Option<(Vec<u8>, serde_json::Value)>,
 }
 
-/// Rotates and encrypts in a loop until a request fails, recording what was answered.
+/// Rotates and encrypts in a loop until a request fails, recording each response received.
 async fn churn(client: Client, acknowledged: Arc<Mutex<Vec<Acknowledged>>>) {
     for round in 0u32.. {
         let Ok(response) = client

@@ -246,7 +246,7 @@ async fn tenants_are_isolated() {
         .ok()["ciphertext"]
         .clone();
 
-    // Bob sees no keys and cannot use Alice's version 1.
+    // Bob lists no keys and cannot use Alice's version 1.
     assert_eq!(bob.get("/api/v1/kms/keys").await.ok()["total"], 0);
     let reply = bob
         .post(

@@ -24,7 +24,7 @@ pub struct Envelope<T> {
     /// The service's id for this request; quote it when contacting support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// When the service answered, as ISO-8601 UTC text (with or without milliseconds).
+    /// The response time, as ISO-8601 UTC text (with or without milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
@@ -41,7 +41,7 @@ pub struct ErrorEnvelope {
     /// The service's id for this request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// When the service answered, as ISO-8601 UTC text.
+    /// The response time, as ISO-8601 UTC text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }

@@ -142,7 +142,7 @@ pub struct WrapResponse {
     /// The algorithm that was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<Algorithm>,
-    /// How the key was wrapped; the service sends `KEM-DEM`.
+    /// The wrapping method; the service sends `KEM-DEM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapping_method: Option<String>,
 }

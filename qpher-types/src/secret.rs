@@ -28,7 +28,7 @@ impl SecretBytes {
         self.0.len()
     }
 
-    /// Returns `true` when the buffer holds no bytes.
+    /// Returns `true` when the buffer is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -10,7 +10,7 @@ use crate::json_writer::Member;
 use crate::operation::check_version_and_family;
 use crate::{Error, ErrorKind, RetryClass};
 
-/// The algorithm a response names, else the one requested, else the service default.
+/// Returns the algorithm a response names, else the one requested, else the service default.
 fn signature_algorithm(response: Option<Algorithm>, request: Option<&Algorithm>) -> Algorithm {
     response
         .or_else(|| request.cloned())

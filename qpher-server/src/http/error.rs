@@ -42,7 +42,7 @@ pub(crate) enum Group {
 }
 
 impl Group {
-    /// The code for an invalid request of this family.
+    /// Returns the code for an invalid request of this family.
     pub(crate) fn invalid_code(self) -> ErrorCode {
         match self {
             Group::Kem => ErrorCode::Kem001,
@@ -51,7 +51,7 @@ impl Group {
         }
     }
 
-    /// The code for an invalid value in `field`.
+    /// Returns the code for an invalid value in `field`.
     pub(crate) fn field_code(self, field: &str) -> ErrorCode {
         match (self, field) {
             (Group::Kem, "ciphertext" | "kem_ciphertext") => ErrorCode::Kem003,
@@ -63,7 +63,7 @@ impl Group {
         }
     }
 
-    /// The code for an unknown or unsupported algorithm.
+    /// Returns the code for an unknown or unsupported algorithm.
     pub(crate) fn algorithm_code(self) -> ErrorCode {
         match self {
             Group::Kms => ErrorCode::Kms001,
@@ -91,7 +91,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    /// An error with any status.
+    /// Creates an error with any status.
     pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -101,17 +101,17 @@ impl ApiError {
         }
     }
 
-    /// A 400 error.
+    /// Creates a 400 error.
     pub(crate) fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    /// A 401 `ERR_AUTH_001` error.
+    /// Creates a 401 `ERR_AUTH_001` error.
     pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Auth001, message)
     }
 
-    /// A 429 `ERR_RATE_LIMIT_001` error with a `Retry-After` of `seconds`.
+    /// Creates a 429 `ERR_RATE_LIMIT_001` error with a `Retry-After` of `seconds`.
     pub(crate) fn rate_limited(seconds: u64) -> Self {
         Self {
             retry_after: Some(seconds),
@@ -123,7 +123,7 @@ impl ApiError {
         }
     }
 
-    /// A 500 `ERR_INTERNAL_001` error. The cause is logged, never sent to the client.
+    /// Creates a 500 `ERR_INTERNAL_001` error. The cause is logged, never sent to the client.
     pub(crate) fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
         Self::new(
@@ -179,7 +179,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A response with a JSON body.
+/// Builds a response with a JSON body.
 pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(
@@ -199,9 +199,9 @@ pub(crate) fn envelope_body<T: Serialize>(data: T) -> Result<Vec<u8>, ApiError> 
     serde_json::to_vec(&envelope).map_err(ApiError::internal)
 }
 
-/// A success response with `data` in the envelope.
+/// Builds a success response with `data` in the envelope.
 ///
-/// NOTE: the serialized body of decrypt, decapsulate and unwrap holds a secret in a
+/// NOTE: the serialized body of decrypt, decapsulate and unwrap contains a secret in a
 /// buffer that the HTTP stack frees without zeroizing.
 pub(crate) fn envelope_response<T: Serialize>(
     status: StatusCode,

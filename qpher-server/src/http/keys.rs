@@ -85,7 +85,7 @@ pub(crate) fn check_max_len(
     Ok(())
 }
 
-/// What an operation needs of a key version's status.
+/// The key-version status an operation requires.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Needs {
     /// Only an active key: encrypt, sign, sign-hash, wrap, encapsulate.

@@ -17,17 +17,17 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The `data` member of a success envelope.
+    /// Returns the `data` member of a success envelope.
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
 
-    /// The error code of an error envelope.
+    /// Returns the error code of an error envelope.
     pub fn code(&self) -> &str {
         self.body["error"]["error_code"].as_str().unwrap_or("")
     }
 
-    /// The error message of an error envelope.
+    /// Returns the error message of an error envelope.
     pub fn message(&self) -> &str {
         self.body["error"]["message"].as_str().unwrap_or("")
     }
@@ -77,7 +77,7 @@ impl Client {
         }
     }
 
-    /// The same server with another API key.
+    /// Returns the same server with another API key.
     pub fn with_key(&self, api_key: &str) -> Self {
         Self {
             api_key: api_key.to_owned(),
